@@ -1,0 +1,255 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Properties holds the non-reserved properties of an object (everything but
+// _key, _type and _class). Values are string, int64, float64, bool, nil, or
+// []any whose elements are of those scalar types.
+type Properties map[string]any
+
+// Clone returns a shallow copy of p with copied slices.
+func (p Properties) Clone() Properties {
+	out := make(Properties, len(p))
+	for k, v := range p {
+		if s, ok := v.([]any); ok {
+			v = append([]any(nil), s...)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Equal reports whether p and q hold the same names with equal values of the
+// same types. An int64 1 and a float64 1 differ.
+func (p Properties) Equal(q Properties) bool {
+	if len(p) != len(q) {
+		return false
+	}
+	for k, v := range p {
+		w, ok := q[k]
+		if !ok || !ValueEqual(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValueEqual reports whether two property values are equal and of the same type.
+func ValueEqual(a, b any) bool {
+	switch x := a.(type) {
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !ValueEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case float64:
+		y, ok := b.(float64)
+		return ok && (x == y || (math.IsNaN(x) && math.IsNaN(y)))
+	default:
+		return a == b
+	}
+}
+
+// Names returns the property names in sorted order.
+func (p Properties) Names() []string {
+	names := make([]string, 0, len(p))
+	for k := range p {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Normalize converts v to one of the property value types: ints of every
+// width become int64, float32 becomes float64, []string and other slices
+// become []any. It returns an error for any other type.
+func Normalize(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, float64, bool:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return nil, fmt.Errorf("integer %d overflows int64", x)
+		}
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	case json.Number:
+		return numberValue(string(x))
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out, nil
+	case []int64:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			n, err := Normalize(e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i, err)
+			}
+			if _, nested := n.([]any); nested {
+				return nil, fmt.Errorf("element %d: nested arrays are not allowed", i)
+			}
+			out[i] = n
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("unsupported property value type %T", v)
+	}
+}
+
+// numberValue types a JSON number: no '.', 'e' or 'E' means int64.
+func numberValue(s string) (any, error) {
+	if !strings.ContainsAny(s, ".eE") {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, fmt.Errorf("bad number %q: %w", s, err)
+	}
+	return f, nil
+}
+
+// MarshalJSON encodes p with sorted keys; float64 values always carry a
+// decimal point or an exponent so they decode as floats again.
+func (p Properties) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(64 * len(p))
+	buf.WriteByte('{')
+	for i, k := range p.Names() {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		if err := appendValue(&buf, p[k]); err != nil {
+			return nil, fmt.Errorf("property %q: %w", k, err)
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// MarshalValue encodes a single property value as JSON with the float rule
+// of Properties.MarshalJSON.
+func MarshalValue(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	err := appendValue(&buf, v)
+	return buf.Bytes(), err
+}
+
+func appendValue(buf *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case int64:
+		buf.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("float %v cannot be stored", x)
+		}
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+		buf.WriteString(s)
+	case string:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := appendValue(buf, e); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	default:
+		n, err := Normalize(v)
+		if err != nil {
+			return err
+		}
+		return appendValue(buf, n)
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes a JSON object, typing numbers as int64 or float64 by
+// their written form.
+func (p *Properties) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return fmt.Errorf("decode properties: %w", err)
+	}
+	out := make(Properties, len(raw))
+	for k, v := range raw {
+		n, err := Normalize(v)
+		if err != nil {
+			return fmt.Errorf("property %q: %w", k, err)
+		}
+		out[k] = n
+	}
+	*p = out
+	return nil
+}
+
+// UnmarshalValue decodes one JSON value with the typing rules of
+// Properties.UnmarshalJSON.
+func UnmarshalValue(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decode value: %w", err)
+	}
+	return Normalize(v)
+}

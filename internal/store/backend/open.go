@@ -1,0 +1,26 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/qgraph/qgraph/internal/store"
+)
+
+// Options configure Open.
+type Options struct {
+	Logger *slog.Logger
+}
+
+// Open opens (creating and migrating when needed) the store named by dsn.
+func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
+	t, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	switch t.Kind {
+	default:
+		return nil, fmt.Errorf("open store: backend %q is not built yet", t.Kind)
+	}
+}
