@@ -1,0 +1,286 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads and validates the configuration file at path. getenv resolves
+// ${NAME} references (os.Getenv in production). The error lists every
+// problem found, each naming its field.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(data, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.Path = path
+	return c, nil
+}
+
+// Parse validates a configuration held in memory; see Load.
+func Parse(data []byte, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the file is empty; it needs an instances list")
+		}
+		return nil, fmt.Errorf("parse YAML: %w", err)
+	}
+	d := &decoder{getenv: getenv}
+	c := &Config{}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	var instances *yaml.Node
+	d.mapping(doc, "", []string{"instances"}, func(key string, v *yaml.Node, path string) {
+		instances = v
+	})
+	switch {
+	case isNull(instances):
+		d.fail(doc, "instances", "is required: list at least one instance")
+	case instances.Kind != yaml.SequenceNode:
+		d.fail(instances, "instances", "must be a list of instances")
+	default:
+		names := map[string]string{}
+		for i, n := range instances.Content {
+			path := fmt.Sprintf("instances[%d]", i)
+			in := d.instance(n, path)
+			if prev, dup := names[in.Name]; dup && in.Name != "" {
+				d.fail(n, path+".name", "%q is also the name of %s", in.Name, prev)
+			}
+			names[in.Name] = path
+			c.Instances = append(c.Instances, in)
+		}
+		if len(instances.Content) == 0 {
+			d.fail(instances, "instances", "is empty: list at least one instance")
+		}
+	}
+	if err := errors.Join(d.errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var instanceKeys = []string{"name", "description", "pollingInterval", "tagWithAccountName", "qualys"}
+
+var qualysKeys = []string{
+	"apiUrl", "username", "password", "passwordFile",
+	"minScannedSinceDays", "minFindingsSinceDays",
+	"vmdrFindingSeverities", "vmdrFindingTypes", "vmdrFindingStatuses", "vmdrFindingResultQids",
+	"ingestWebAppScans", "webAppScanApplicationIds", "wasFindingSeverities", "wasFindingTypes",
+	"includeOnlyDetectionTags", "production", "public",
+}
+
+// Allowed values of the enumerated settings.
+var (
+	findingTypes    = []string{"Info", "Potential", "Confirmed"}
+	findingStatuses = []string{"New", "Active", "Re-Opened", "Fixed"}
+	wasFindingTypes = []string{"VULNERABILITY", "SENSITIVE_CONTENT", "INFORMATION_GATHERED"}
+)
+
+var instanceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+func (d *decoder) instance(n *yaml.Node, path string) Instance {
+	in := Instance{PollingInterval: defaultPolling}
+	var qualysNode *yaml.Node
+	d.mapping(n, path, instanceKeys, func(key string, v *yaml.Node, p string) {
+		switch key {
+		case "name":
+			in.Name = d.str(v, p)
+		case "description":
+			in.Description = d.str(v, p)
+		case "pollingInterval":
+			s := strings.ToUpper(d.str(v, p))
+			if s == "" {
+				return
+			}
+			if _, ok := pollingDurations[PollingInterval(s)]; !ok {
+				d.fail(v, p, "unknown polling interval %q (expected one of DISABLED, THIRTY_MINUTES, ONE_HOUR, FOUR_HOURS, EIGHT_HOURS, TWELVE_HOURS, ONE_DAY, ONE_WEEK)", s)
+				return
+			}
+			in.PollingInterval = PollingInterval(s)
+		case "tagWithAccountName":
+			in.TagWithAccountName, _ = d.boolean(v, p)
+		case "qualys":
+			qualysNode = v
+		}
+	})
+	switch {
+	case in.Name == "":
+		d.fail(n, path+".name", "is required")
+	case !instanceNameRE.MatchString(in.Name):
+		d.fail(n, path+".name", "%q may hold only letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)", in.Name)
+	}
+	if isNull(qualysNode) {
+		d.fail(n, path+".qualys", "is required")
+		return in
+	}
+	in.Qualys = d.qualys(qualysNode, path+".qualys")
+	return in
+}
+
+func (d *decoder) qualys(n *yaml.Node, path string) Qualys {
+	q := Qualys{
+		MinScannedSinceDays:  DefaultDays,
+		MinFindingsSinceDays: DefaultDays,
+		IngestWebAppScans:    true,
+	}
+	var passwordFile string
+	d.mapping(n, path, qualysKeys, func(key string, v *yaml.Node, p string) {
+		switch key {
+		case "apiUrl":
+			raw := d.str(v, p)
+			if raw == "" {
+				return
+			}
+			u, err := NormalizeAPIURL(raw)
+			if err != nil {
+				d.fail(v, p, "%v", err)
+				return
+			}
+			q.APIURL = u
+		case "username":
+			q.Username = d.str(v, p)
+		case "password":
+			q.Password, _ = d.scalar(v, p)
+		case "passwordFile":
+			passwordFile = d.str(v, p)
+		case "minScannedSinceDays", "minFindingsSinceDays":
+			days, ok := d.number(v, p)
+			if !ok {
+				return
+			}
+			if days <= 0 || math.IsInf(days, 0) || math.IsNaN(days) {
+				d.fail(v, p, "%v days: must be a positive number of days", days)
+				return
+			}
+			if key == "minScannedSinceDays" {
+				q.MinScannedSinceDays = days
+			} else {
+				q.MinFindingsSinceDays = days
+			}
+		case "vmdrFindingSeverities":
+			q.VMDRFindingSeverities, _ = d.severities(v, p)
+		case "vmdrFindingTypes":
+			q.VMDRFindingTypes, _ = d.enumList(v, p, "finding type", findingTypes)
+		case "vmdrFindingStatuses":
+			q.VMDRFindingStatuses, _ = d.enumList(v, p, "finding status", findingStatuses)
+		case "vmdrFindingResultQids":
+			q.VMDRFindingResultQIDs, _ = d.intList(v, p)
+		case "ingestWebAppScans":
+			if b, ok := d.boolean(v, p); ok {
+				q.IngestWebAppScans = b
+			}
+		case "webAppScanApplicationIds":
+			q.WebAppScanApplicationIDs, _ = d.intList(v, p)
+		case "wasFindingSeverities":
+			q.WASFindingSeverities, _ = d.severities(v, p)
+		case "wasFindingTypes":
+			q.WASFindingTypes, _ = d.enumList(v, p, "web-app finding type", wasFindingTypes)
+		case "includeOnlyDetectionTags":
+			q.IncludeOnlyDetectionTags = d.strList(v, p)
+		case "production", "public":
+			if b, ok := d.boolean(v, p); ok {
+				if key == "production" {
+					q.Production = &b
+				} else {
+					q.Public = &b
+				}
+			}
+		}
+	})
+	if passwordFile != "" {
+		if q.Password != "" {
+			d.fail(n, path+".passwordFile", "give either password or passwordFile, not both")
+		} else if b, err := os.ReadFile(passwordFile); err != nil {
+			d.fail(n, path+".passwordFile", "read %s: %v", passwordFile, errors.Unwrap(err))
+		} else {
+			q.Password = strings.TrimRight(string(b), "\r\n")
+		}
+	}
+	if q.APIURL == "" && !d.failedAt(path+".apiUrl") {
+		d.fail(n, path+".apiUrl", "is required, e.g. https://qualysapi.qg3.apps.qualys.com")
+	}
+	if q.Username == "" && !d.failedAt(path+".username") {
+		d.fail(n, path+".username", "is required")
+	}
+	if q.Password == "" && !d.failedAt(path+".password") && !d.failedAt(path+".passwordFile") {
+		d.fail(n, path+".password", "is required (or passwordFile)")
+	}
+	if len(q.VMDRFindingSeverities) == 0 {
+		q.VMDRFindingSeverities = append([]int(nil), DefaultSeverities...)
+	}
+	if len(q.VMDRFindingTypes) == 0 {
+		q.VMDRFindingTypes = append([]string(nil), DefaultFindingTypes...)
+	}
+	if len(q.VMDRFindingStatuses) == 0 {
+		q.VMDRFindingStatuses = append([]string(nil), DefaultFindingStatuses...)
+	}
+	return q
+}
+
+// failedAt reports whether an error was already recorded for path.
+func (d *decoder) failedAt(path string) bool {
+	for _, e := range d.errs {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalizeAPIURL checks a Qualys API URL and returns it without trailing
+// slashes. Accepted: https://qualysapi.<platform host>, and http or https
+// on a loopback address (the simulator and tests).
+func NormalizeAPIURL(raw string) (string, error) {
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("%q is not a URL; expected https://qualysapi.<your platform>, e.g. https://qualysapi.qg3.apps.qualys.com", raw)
+	}
+	if u.User != nil {
+		return "", errors.New("the API URL must not hold credentials; set username and password instead")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("%q has a path or query; give only the scheme and host, e.g. https://qualysapi.qg3.apps.qualys.com", raw)
+	}
+	host := u.Hostname()
+	if isLoopback(host) {
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return "", fmt.Errorf("%q: scheme must be http or https", raw)
+		}
+		return u.Scheme + "://" + u.Host, nil
+	}
+	if u.Scheme != "https" || !strings.HasPrefix(strings.ToLower(host), "qualysapi.") || strings.Count(host, ".") < 2 {
+		return "", fmt.Errorf("%q is not a Qualys API URL; expected https://qualysapi.<your platform> (see the API URLs of your Qualys platform, e.g. https://qualysapi.qg3.apps.qualys.com); loopback addresses are accepted for the simulator", raw)
+	}
+	return "https://" + strings.ToLower(u.Host), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

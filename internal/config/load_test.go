@@ -1,0 +1,228 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const minimal = `
+instances:
+  - name: prod-qualys
+    qualys:
+      apiUrl: https://qualysapi.qg3.apps.qualys.com/
+      username: ${QUALYS_USERNAME}
+      password: ${QUALYS_PASSWORD}
+`
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var testEnv = env(map[string]string{"QUALYS_USERNAME": "alice", "QUALYS_PASSWORD": "s3cret!", "DAYS": "30"})
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse([]byte(minimal), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := c.Instances[0]
+	want := Instance{
+		Name:            "prod-qualys",
+		PollingInterval: OneDay,
+		Qualys: Qualys{
+			APIURL:                "https://qualysapi.qg3.apps.qualys.com",
+			Username:              "alice",
+			Password:              "s3cret!",
+			MinScannedSinceDays:   7,
+			MinFindingsSinceDays:  7,
+			VMDRFindingSeverities: []int{3, 4, 5},
+			VMDRFindingTypes:      []string{"Potential", "Confirmed"},
+			VMDRFindingStatuses:   []string{"New", "Active", "Re-Opened", "Fixed"},
+			IngestWebAppScans:     true,
+		},
+	}
+	if !reflect.DeepEqual(in, want) {
+		t.Errorf("got  %#v\nwant %#v", in, want)
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	src := `
+instances:
+  - name: eu
+    description: EU subscription
+    pollingInterval: four_hours
+    tagWithAccountName: true
+    qualys:
+      apiUrl: http://127.0.0.1:8080
+      username: bob
+      password: pw
+      minScannedSinceDays: ${DAYS}
+      minFindingsSinceDays: 0.5
+      vmdrFindingSeverities: "1, 5"
+      vmdrFindingTypes: [info, CONFIRMED]
+      vmdrFindingResultQids: [38170]
+      ingestWebAppScans: false
+      webAppScanApplicationIds: [1, 2]
+      wasFindingTypes: [vulnerability]
+      includeOnlyDetectionTags: [Cloud Agent, Cloud Agent]
+      production: true
+`
+	c, err := Parse([]byte(src), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := c.Instances[0]
+	q := in.Qualys
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"polling", in.PollingInterval, FourHours},
+		{"tag", in.TagWithAccountName, true},
+		{"url", q.APIURL, "http://127.0.0.1:8080"},
+		{"scanned days", q.MinScannedSinceDays, 30.0},
+		{"findings days", q.MinFindingsSinceDays, 0.5},
+		{"severities", q.VMDRFindingSeverities, []int{1, 5}},
+		{"types", q.VMDRFindingTypes, []string{"Info", "Confirmed"}},
+		{"result qids", q.VMDRFindingResultQIDs, []int64{38170}},
+		{"was", q.IngestWebAppScans, false},
+		{"app ids", q.WebAppScanApplicationIDs, []int64{1, 2}},
+		{"was types", q.WASFindingTypes, []string{"VULNERABILITY"}},
+		{"tags", q.IncludeOnlyDetectionTags, []string{"Cloud Agent"}},
+		{"production", *q.Production, true},
+		{"public", q.Public, (*bool)(nil)},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	base := func(qualysExtra string) string {
+		return "instances:\n  - name: prod-qualys\n    qualys:\n      apiUrl: https://qualysapi.qualys.com\n      username: u\n      password: p\n" + qualysExtra
+	}
+	cases := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"empty", "", []string{"empty"}},
+		{"no instances", "instances: []\n", []string{"instances: is empty"}},
+		{"unknown top key", "instance: []\n", []string{"instance: unknown key"}},
+		{"unknown qualys key", base("      pasword: x\n"), []string{"instances[0].qualys.pasword: unknown key (known keys:"}},
+		{"unknown instance key", "instances:\n  - name: a-b-c\n    colour: red\n    qualys: {apiUrl: 'https://qualysapi.qualys.com', username: u, password: p}\n", []string{"instances[0].colour: unknown key"}},
+		{"bad url", strings.Replace(base(""), "https://qualysapi.qualys.com", "https://qualysguard.qg3.apps.qualys.com", 1), []string{"instances[0].qualys.apiUrl:", "expected https://qualysapi."}},
+		{"http url", strings.Replace(base(""), "https://qualysapi.qualys.com", "http://qualysapi.qualys.com", 1), []string{"instances[0].qualys.apiUrl:"}},
+		{"not a url", strings.Replace(base(""), "https://qualysapi.qualys.com", "qualysapi", 1), []string{"instances[0].qualys.apiUrl:", "not a URL"}},
+		{"negative days", base("      minScannedSinceDays: -3\n"), []string{"instances[0].qualys.minScannedSinceDays: -3 days: must be a positive"}},
+		{"text days", base("      minFindingsSinceDays: week\n"), []string{`instances[0].qualys.minFindingsSinceDays: "week" is not a number`}},
+		{"severity range", base("      vmdrFindingSeverities: [3, 4, 7]\n"), []string{"instances[0].qualys.vmdrFindingSeverities[2]: 7 is outside 1–5 (line 7)"}},
+		{"severity zero", base("      wasFindingSeverities: [0]\n"), []string{"instances[0].qualys.wasFindingSeverities[0]: 0 is outside 1–5"}},
+		{"unknown type", base("      vmdrFindingTypes: [Confirmed, Suspected]\n"), []string{`instances[0].qualys.vmdrFindingTypes[1]: unknown finding type "Suspected" (expected one of Info, Potential, Confirmed)`}},
+		{"unknown status", base("      vmdrFindingStatuses: [Open]\n"), []string{`vmdrFindingStatuses[0]: unknown finding status "Open"`}},
+		{"bad bool", base("      ingestWebAppScans: maybe\n"), []string{`ingestWebAppScans: "maybe" is not a boolean`}},
+		{"missing env", strings.Replace(base(""), "password: p", "password: ${NOPE}", 1), []string{"instances[0].qualys.password: environment variable NOPE is not set"}},
+		{"missing fields", "instances:\n  - qualys: {}\n", []string{"instances[0].name: is required", "instances[0].qualys.apiUrl: is required", "instances[0].qualys.username: is required", "instances[0].qualys.password: is required"}},
+		{"missing qualys", "instances:\n  - name: abc\n", []string{"instances[0].qualys: is required"}},
+		{"duplicate names", base("") + "  - name: prod-qualys\n    qualys: {apiUrl: 'https://qualysapi.qualys.com', username: u, password: p}\n", []string{`instances[1].name: "prod-qualys" is also the name of instances[0]`}},
+		{"bad name", strings.Replace(base(""), "prod-qualys", "prod qualys/1", 1), []string{"instances[0].name:"}},
+		{"bad polling", "instances:\n  - name: abc\n    pollingInterval: HOURLY\n    qualys: {apiUrl: 'https://qualysapi.qualys.com', username: u, password: p}\n", []string{`instances[0].pollingInterval: unknown polling interval "HOURLY"`}},
+		{"bad qid", base("      vmdrFindingResultQids: [1, x]\n"), []string{`vmdrFindingResultQids[1]: "x" is not a whole number`}},
+		{"list not mapping", "instances:\n  - name: abc\n    qualys: [1]\n", []string{"instances[0].qualys: must be a mapping"}},
+		{"yaml syntax", "instances: [\n", []string{"parse YAML"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tc.src), testEnv)
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	c, err := Parse([]byte(minimal), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := c.Instances[0]
+	for _, s := range []string{in.String(), fmt.Sprintf("%v", in), fmt.Sprintf("%#v", in.Qualys), fmt.Sprintf("%+v", c.Redacted().Instances[0])} {
+		if strings.Contains(s, "s3cret!") {
+			t.Errorf("password printed: %s", s)
+		}
+	}
+	if c.Instances[0].Qualys.Password != "s3cret!" {
+		t.Error("Redacted changed the original")
+	}
+	// A bad value next to the password must not echo the password.
+	_, err = Parse([]byte(strings.Replace(minimal, "username: ${QUALYS_USERNAME}", "username: [x]", 1)), testEnv)
+	if err == nil || strings.Contains(err.Error(), "s3cret!") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestLoadFileAndPasswordFile(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "qgraph.yaml")
+	src := strings.Replace(minimal, "password: ${QUALYS_PASSWORD}", "passwordFile: "+pw, 1)
+	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(cfg, testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Instances[0].Qualys.Password; got != "from-file" {
+		t.Errorf("password = %q", got)
+	}
+	if _, err := c.Instance("nope"); err == nil || !strings.Contains(err.Error(), "prod-qualys") {
+		t.Errorf("Instance(nope) = %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), testEnv); err == nil {
+		t.Error("missing file loaded")
+	}
+}
+
+func TestNormalizeAPIURL(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"https://qualysapi.qg3.apps.qualys.com", "https://qualysapi.qg3.apps.qualys.com", true},
+		{" https://QUALYSAPI.qualys.eu/ ", "https://qualysapi.qualys.eu", true},
+		{"http://localhost:8080", "http://localhost:8080", true},
+		{"http://[::1]:9000", "http://[::1]:9000", true},
+		{"http://127.0.0.1:1", "http://127.0.0.1:1", true},
+		{"http://qualysapi.qualys.com", "", false},
+		{"https://evil.example.com/qualysapi.", "", false},
+		{"https://qualysapi.qualys.com/api/2.0", "", false},
+		{"https://u:p@qualysapi.qualys.com", "", false},
+		{"https://qualysapi", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := NormalizeAPIURL(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("NormalizeAPIURL(%q) = %q, %v", tc.in, got, err)
+			}
+		})
+	}
+}
