@@ -7,41 +7,41 @@ type tokenKind int
 
 // The token kinds.
 const (
-	tEOF     tokenKind = iota
-	tIllegal           // a character or sequence that is not J1QL
-	tIdent             // name, keyword, verb, alias
-	tString            // '…' or "…" (lit holds the unquoted value)
-	tNumber            // 5, 0.6
-	tRegex             // /re/flags (lit holds re, flags in aux)
-	tBracket           // [any name] (lit holds the name)
-	tParam             // ${ name } (lit holds the trimmed name)
-	tSmart             // #Name (lit holds Name)
-	tEq                // =
-	tNeq               // !=
-	tGt                // >
-	tGte               // >=
-	tLt                // <
-	tLte               // <=
-	tContains          // ~=
-	tStarts            // ^=
-	tEnds              // $=
-	tNotContains       // !~=
-	tNotStarts         // !^=
-	tNotEnds           // !$=
-	tPlus              // +
-	tMinus             // -
-	tStar              // *
-	tSlash             // /
-	tCaret             // ^
-	tLParen            // (
-	tRParen            // )
-	tPipe              // |
-	tComma             // ,
-	tDot               // .
-	tBang              // !
-	tOut               // >>
-	tIn                // <<
-	tQuestion          // ?
+	tEOF         tokenKind = iota
+	tIllegal               // a character or sequence that is not J1QL
+	tIdent                 // name, keyword, verb, alias
+	tString                // '…' or "…" (lit holds the unquoted value)
+	tNumber                // 5, 0.6
+	tRegex                 // /re/flags (lit holds re, flags in aux)
+	tBracket               // [any name] (lit holds the name)
+	tParam                 // ${ name } (lit holds the trimmed name)
+	tSmart                 // #Name (lit holds Name)
+	tEq                    // =
+	tNeq                   // !=
+	tGt                    // >
+	tGte                   // >=
+	tLt                    // <
+	tLte                   // <=
+	tContains              // ~=
+	tStarts                // ^=
+	tEnds                  // $=
+	tNotContains           // !~=
+	tNotStarts             // !^=
+	tNotEnds               // !$=
+	tPlus                  // +
+	tMinus                 // -
+	tStar                  // *
+	tSlash                 // /
+	tCaret                 // ^
+	tLParen                // (
+	tRParen                // )
+	tPipe                  // |
+	tComma                 // ,
+	tDot                   // .
+	tBang                  // !
+	tOut                   // >>
+	tIn                    // <<
+	tQuestion              // ?
 )
 
 var tokenNames = [...]string{
