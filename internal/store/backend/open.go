@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/internal/store/sqlite"
 )
 
 // Options configure Open.
@@ -20,6 +21,8 @@ func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
 		return nil, err
 	}
 	switch t.Kind {
+	case SQLite:
+		return sqlite.Open(ctx, t.Path, sqlite.Options{Logger: opts.Logger})
 	default:
 		return nil, fmt.Errorf("open store: backend %q is not built yet", t.Kind)
 	}
