@@ -1,0 +1,333 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/qgraph/qgraph/internal/store"
+)
+
+// objectKind describes how one kind of object is merged: its tables, the
+// columns a new version carries, and the SQL that compares staged objects
+// with stored ones.
+type objectKind struct {
+	kind     store.ObjectKind
+	table    string // current versions
+	versions string // earlier versions
+	diff     string // temporary table: staged objects with their fate
+	gone     string // temporary table: objects to soft-delete
+	// payload lists the columns copied from the diff table on create and
+	// update (the key, scope and system columns aside).
+	payload []string
+	// history lists the columns copied into the versions table besides the
+	// system columns.
+	history []string
+	// seq is set for mappings, whose seq is bumped on every change.
+	seq bool
+	// diffSQL selects the diff table's rows: the last staged object per
+	// key, its stored id and st: c(reate), u(pdate), r(evive), s(ame) or
+	// x (dangling relationship). {{deleted}} is where the filter against
+	// later deletes goes.
+	diffSQL string
+}
+
+var (
+	entityKind = objectKind{
+		kind: store.KindEntity, table: "entities", versions: "entity_versions",
+		diff: "diff_entities", gone: "gone_entities",
+		payload: []string{"type", "classes", "props", "hash"},
+		history: []string{"type", "classes", "props"},
+		diffSQL: `SELECT m.key, m.type, m.classes, m.props, m.hash, o.id,
+       CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
+FROM (SELECT DISTINCT ON (key) * FROM stage_entities ORDER BY key, ord DESC) m
+LEFT JOIN entities o ON o.scope = @scope AND o.key = m.key
+{{deleted}}`,
+	}
+	relationshipKind = objectKind{
+		kind: store.KindRelationship, table: "relationships", versions: "relationship_versions",
+		diff: "diff_relationships", gone: "gone_relationships",
+		payload: []string{"type", "class", "from_id", "to_id", "props", "hash"},
+		history: []string{"type", "class", "from_id", "to_id", "props"},
+		diffSQL: `SELECT m.key, m.type, m.class, f.id AS from_id, t.id AS to_id, m.props, m.hash, o.id,
+       CASE WHEN f.id IS NULL OR t.id IS NULL THEN 'x' WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r'
+            WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
+FROM (SELECT DISTINCT ON (key) * FROM stage_relationships ORDER BY key, ord DESC) m
+LEFT JOIN entities f ON f.scope = m.from_scope AND f.key = m.from_key AND NOT f.deleted
+LEFT JOIN entities t ON t.scope = m.to_scope AND t.key = m.to_key AND NOT t.deleted
+LEFT JOIN relationships o ON o.scope = @scope AND o.key = m.key
+{{deleted}}`,
+	}
+	mappingKind = objectKind{
+		kind: store.KindMapping, table: "mappings", versions: "mapping_versions",
+		diff: "diff_mappings", gone: "gone_mappings",
+		payload: []string{"type", "class", "spec", "props", "hash"},
+		history: []string{"type", "class", "spec", "props", "seq"},
+		seq:     true,
+		diffSQL: `SELECT m.key, m.type, m.class, m.spec, m.props, m.hash, o.id,
+       CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
+FROM (SELECT DISTINCT ON (key) * FROM stage_mappings ORDER BY key, ord DESC) m
+LEFT JOIN mappings o ON o.scope = @scope AND o.key = m.key
+{{deleted}}`,
+	}
+)
+
+// committer runs the merge of one Commit.
+type committer struct {
+	s       *session
+	tx      pgx.Tx
+	now     int64
+	partial []string
+	res     store.SyncResult
+	// goneEntities counts the entities deleted by this commit, whose
+	// relationships must go too.
+	goneEntities int64
+}
+
+// run applies the staged objects in one transaction and reports the effect.
+func (c *committer) run(ctx context.Context) (*store.SyncResult, error) {
+	tx, err := c.s.conn.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	c.tx = tx
+	c.res = store.SyncResult{
+		Entities:      map[string]store.TypeCounts{},
+		Relationships: map[string]store.TypeCounts{},
+		Mappings:      map[string]store.TypeCounts{},
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '128MB'"); err != nil {
+		return nil, fmt.Errorf("set work_mem: %w", err)
+	}
+	for _, k := range []*objectKind{&entityKind, &relationshipKind, &mappingKind} {
+		if err := c.merge(ctx, k); err != nil {
+			return nil, fmt.Errorf("merge %ss: %w", k.kind, err)
+		}
+	}
+	if err := c.dangling(ctx); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return &c.res, nil
+}
+
+// args returns the named arguments every merge statement may use.
+func (c *committer) args() pgx.NamedArgs {
+	return pgx.NamedArgs{"scope": c.s.p.Scope, "job": c.s.p.JobID, "now": c.now, "partial": c.partial}
+}
+
+// exec runs one statement of the merge, naming it in errors.
+func (c *committer) exec(ctx context.Context, what, sql string) error {
+	if _, err := c.tx.Exec(ctx, sql, c.args()); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// merge creates, updates, revives and deletes the objects of one kind.
+func (c *committer) merge(ctx context.Context, k *objectKind) error {
+	deleted := ""
+	if c.s.deletes > 0 {
+		deleted = fmt.Sprintf(`WHERE NOT EXISTS (SELECT 1 FROM stage_deletes x WHERE x.kind = '%s' AND x.key = m.key AND x.ord > m.ord)`, k.kind)
+	}
+	diff := strings.Replace(k.diffSQL, "{{deleted}}", deleted, 1)
+	if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
+		return err
+	}
+	if err := c.exec(ctx, "analyze staged objects", "ANALYZE "+k.diff); err != nil {
+		return err
+	}
+	if k == &entityKind {
+		if err := c.exec(ctx, "update entity classes", `DELETE FROM entity_classes ec USING diff_entities d
+			WHERE d.st IN ('u', 'r') AND ec.entity_id = d.id AND NOT (d.classes ? ec.class)`); err != nil {
+			return err
+		}
+		if err := c.exec(ctx, "update entity classes", `INSERT INTO entity_classes (entity_id, class)
+			SELECT d.id, cl.v FROM diff_entities d, jsonb_array_elements_text(d.classes) AS cl(v)
+			WHERE d.st IN ('u', 'r') ON CONFLICT DO NOTHING`); err != nil {
+			return err
+		}
+	}
+	if err := c.exec(ctx, "update changed objects", updateSQL(k)); err != nil {
+		return err
+	}
+	if err := c.exec(ctx, "create new objects", createSQL(k)); err != nil {
+		return err
+	}
+	if err := c.exec(ctx, "find objects to delete", "CREATE TEMP TABLE "+k.gone+" ON COMMIT DROP AS "+c.goneSQL(k)); err != nil {
+		return err
+	}
+	if err := c.exec(ctx, "delete objects", deleteSQL(k)); err != nil {
+		return err
+	}
+	return c.count(ctx, k)
+}
+
+// updateSQL archives the current version of every changed or revived
+// object, logs the change and writes the new version.
+func updateSQL(k *objectKind) string {
+	hist := strings.Join(k.history, ", ")
+	var set []string
+	for _, col := range k.payload {
+		set = append(set, col+" = d."+col)
+	}
+	if k.seq {
+		set = append(set, "seq = nextval('mapping_seq')")
+	}
+	return `WITH old AS MATERIALIZED (
+    SELECT o.*, d.type AS new_type, d.st FROM ` + k.table + ` o JOIN ` + k.diff + ` d ON d.id = o.id
+    WHERE d.st IN ('u', 'r')
+), v AS (
+    INSERT INTO ` + k.versions + ` (id, version, scope, key, ` + hist + `, begin_on, end_on, deleted, job_id)
+    SELECT id, version, scope, key, ` + hist + `, begin_on, @now, deleted, job_id FROM old
+), c AS (
+    INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+    SELECT scope, '` + string(k.kind) + `', key, new_type, CASE WHEN st = 'r' THEN 'created' ELSE 'updated' END,
+           id, version + 1, @job, @now FROM old ORDER BY key
+)
+UPDATE ` + k.table + ` o SET ` + strings.Join(set, ", ") + `,
+    version = o.version + 1, begin_on = @now, deleted = false, job_id = @job
+FROM ` + k.diff + ` d WHERE o.id = d.id AND d.st IN ('u', 'r')`
+}
+
+// createSQL inserts the new objects and logs their creation.
+func createSQL(k *objectKind) string {
+	cols := strings.Join(k.payload, ", ")
+	insCols, insVals := cols, cols
+	if k.seq {
+		insCols += ", seq"
+		insVals += ", nextval('mapping_seq')"
+	}
+	returning := "id, key, type"
+	final := "SELECT count(*) FROM ins"
+	if k == &entityKind {
+		returning += ", classes"
+		final = `INSERT INTO entity_classes (entity_id, class)
+SELECT ins.id, cl.v FROM ins, jsonb_array_elements_text(ins.classes) AS cl(v)`
+	}
+	return `WITH ins AS (
+    INSERT INTO ` + k.table + ` (scope, key, ` + insCols + `, version, begin_on, deleted, job_id)
+    SELECT @scope, key, ` + insVals + `, 1, @now, false, @job FROM ` + k.diff + ` WHERE st = 'c'
+    RETURNING ` + returning + `
+), c AS (
+    INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+    SELECT @scope, '` + string(k.kind) + `', key, type, 'created', id, 1, @job, @now FROM ins
+)
+` + final
+}
+
+// goneSQL selects the objects this commit deletes: in Replace mode those of
+// the scope it did not see, except partial types; in Merge mode those
+// named by deletes (unless put again later). Relationships touching a
+// deleted entity, in any scope, go too.
+func (c *committer) goneSQL(k *objectKind) string {
+	var sql string
+	if c.s.p.Mode == store.Replace {
+		sql = `SELECT o.id, o.type FROM ` + k.table + ` o
+WHERE o.scope = @scope AND NOT o.deleted AND o.type <> ALL(@partial::text[])
+  AND NOT EXISTS (SELECT 1 FROM ` + k.diff + ` d WHERE d.key = o.key AND d.st <> 'x')`
+	} else {
+		sql = `SELECT o.id, o.type FROM ` + k.table + ` o
+JOIN (SELECT DISTINCT x.key FROM stage_deletes x WHERE x.kind = '` + string(k.kind) + `'
+      AND NOT EXISTS (SELECT 1 FROM ` + k.diff + ` d WHERE d.key = x.key)) k
+  ON o.scope = @scope AND o.key = k.key
+WHERE NOT o.deleted`
+	}
+	if k == &relationshipKind && c.goneEntities > 0 {
+		sql += `
+UNION
+SELECT r.id, r.type FROM relationships r
+WHERE NOT r.deleted AND (r.from_id IN (SELECT id FROM gone_entities) OR r.to_id IN (SELECT id FROM gone_entities))`
+	}
+	return sql
+}
+
+// deleteSQL archives and soft-deletes the objects of the gone table.
+func deleteSQL(k *objectKind) string {
+	hist := strings.Join(k.history, ", ")
+	seq := ""
+	if k.seq {
+		seq = ", seq = nextval('mapping_seq')"
+	}
+	return `WITH old AS MATERIALIZED (
+    SELECT o.* FROM ` + k.table + ` o JOIN ` + k.gone + ` g ON g.id = o.id
+), v AS (
+    INSERT INTO ` + k.versions + ` (id, version, scope, key, ` + hist + `, begin_on, end_on, deleted, job_id)
+    SELECT id, version, scope, key, ` + hist + `, begin_on, @now, deleted, job_id FROM old
+), c AS (
+    INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+    SELECT scope, '` + string(k.kind) + `', key, type, 'deleted', id, version + 1, @job, @now FROM old ORDER BY key
+)
+UPDATE ` + k.table + ` o SET version = o.version + 1, begin_on = @now, deleted = true, job_id = @job` + seq + `
+FROM ` + k.gone + ` g WHERE o.id = g.id`
+}
+
+// count adds the effect on one kind to the result.
+func (c *committer) count(ctx context.Context, k *objectKind) error {
+	counts := map[store.ObjectKind]map[string]store.TypeCounts{
+		store.KindEntity: c.res.Entities, store.KindRelationship: c.res.Relationships, store.KindMapping: c.res.Mappings,
+	}[k.kind]
+	rows, err := c.tx.Query(ctx, `SELECT type, st, count(*) FROM `+k.diff+` WHERE st <> 'x' GROUP BY type, st
+		UNION ALL SELECT type, 'd', count(*) FROM `+k.gone+` GROUP BY type`)
+	if err != nil {
+		return fmt.Errorf("count changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var typ, st string
+		var n int64
+		if err := rows.Scan(&typ, &st, &n); err != nil {
+			return fmt.Errorf("count changes: %w", err)
+		}
+		tc := counts[typ]
+		switch st {
+		case "c", "r":
+			tc.Created += n
+		case "u":
+			tc.Updated += n
+		case "s":
+			tc.Unchanged += n
+		case "d":
+			tc.Deleted += n
+			if k == &entityKind {
+				c.goneEntities += n
+			}
+		}
+		counts[typ] = tc
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count changes: %w", err)
+	}
+	return nil
+}
+
+// maxDangling caps SyncResult.Dangling.
+const maxDangling = 100
+
+// dangling reports the staged relationships whose endpoints do not exist.
+func (c *committer) dangling(ctx context.Context) error {
+	if err := c.tx.QueryRow(ctx, "SELECT count(*) FROM diff_relationships WHERE st = 'x'").Scan(&c.res.DanglingCount); err != nil {
+		return fmt.Errorf("count dangling relationships: %w", err)
+	}
+	if c.res.DanglingCount == 0 {
+		return nil
+	}
+	rows, err := c.tx.Query(ctx, "SELECT key FROM diff_relationships WHERE st = 'x' ORDER BY key LIMIT $1", maxDangling)
+	if err != nil {
+		return fmt.Errorf("list dangling relationships: %w", err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("list dangling relationships: %w", err)
+	}
+	c.res.Dangling = keys
+	return nil
+}

@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/qgraph/qgraph/internal/store"
+)
+
+// lockAttempts and lockPause bound how long BeginSync waits for the lock of
+// a sync that has just ended on another connection, whose server process
+// may take a moment to release it.
+const (
+	lockAttempts = 5
+	lockPause    = 50 * time.Millisecond
+)
+
+// session is an open sync of one scope. It owns one pooled connection that
+// holds the staging tables and the scope's advisory lock.
+type session struct {
+	db      *DB
+	conn    *pgxpool.Conn
+	p       store.SyncParams
+	lock    int64
+	ord     int64 // last ord handed out
+	deletes int   // deletes staged
+	closed  bool
+}
+
+// BeginSync opens a sync of p.Scope. It fails with store.ErrSyncInProgress
+// when another sync of the scope is open, in this process or another.
+func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSession, error) {
+	if p.Scope == "" {
+		return nil, errors.New("begin sync: empty scope")
+	}
+	if err := checkText(p.Scope); err != nil {
+		return nil, fmt.Errorf("begin sync: scope %w", err)
+	}
+	if err := checkText(p.JobID); err != nil {
+		return nil, fmt.Errorf("begin sync of %s: job id %w", p.Scope, err)
+	}
+	if p.Mode != store.Replace && p.Mode != store.Merge {
+		return nil, fmt.Errorf("begin sync of %s: unknown sync mode %d", p.Scope, p.Mode)
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin sync of %s: acquire connection: %w", p.Scope, err)
+	}
+	s := &session{db: db, conn: conn, p: p, lock: db.lockKey("sync", p.Scope)}
+	locked := false
+	for i := 0; i < lockAttempts && !locked; i++ {
+		if i > 0 {
+			if err := sleep(ctx, lockPause); err != nil {
+				s.discard()
+				return nil, fmt.Errorf("begin sync of %s: %w", p.Scope, err)
+			}
+		}
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", s.lock).Scan(&locked); err != nil {
+			s.discard()
+			return nil, fmt.Errorf("begin sync of %s: lock scope: %w", p.Scope, err)
+		}
+	}
+	if !locked {
+		s.release(ctx, true)
+		return nil, fmt.Errorf("begin sync of %s: %w", p.Scope, store.ErrSyncInProgress)
+	}
+	// Let the server notice a vanished client even in the middle of a long
+	// statement, so that a killed process does not keep the lock for long.
+	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = 1000")
+	if _, err := conn.Exec(ctx, stageSchema); err != nil {
+		s.discard()
+		return nil, fmt.Errorf("begin sync of %s: create staging tables: %w", p.Scope, err)
+	}
+	return s, nil
+}
+
+// Put validates b and stages it. An invalid object fails the whole batch,
+// with every problem named; nothing of the batch is staged then.
+func (s *session) Put(ctx context.Context, b store.Batch) error {
+	if s.closed {
+		return store.ErrSyncClosed
+	}
+	ord := s.ord
+	sb, err := encodeBatch(&b, s.p.Scope, &ord)
+	if err != nil {
+		return fmt.Errorf("sync %s: put: %w", s.p.Scope, err)
+	}
+	tx, err := s.conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("sync %s: put: begin: %w", s.p.Scope, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	copies := []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"stage_entities", stageEntityColumns, sb.entities},
+		{"stage_relationships", stageRelationshipColumns, sb.relationships},
+		{"stage_mappings", stageMappingColumns, sb.mappings},
+		{"stage_deletes", stageDeleteColumns, sb.deletes},
+	}
+	for _, c := range copies {
+		if len(c.rows) == 0 {
+			continue
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return fmt.Errorf("sync %s: put: copy into %s: %w", s.p.Scope, c.table, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("sync %s: put: commit staging: %w", s.p.Scope, err)
+	}
+	s.ord = ord
+	s.deletes += len(sb.deletes)
+	return nil
+}
+
+// Commit applies everything staged in one transaction. Whatever happens,
+// the session is closed afterwards.
+func (s *session) Commit(ctx context.Context, p store.CommitParams) (*store.SyncResult, error) {
+	if s.closed {
+		return nil, store.ErrSyncClosed
+	}
+	now := s.p.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	c := &committer{s: s, now: millis(now), partial: p.PartialTypes}
+	if c.partial == nil {
+		c.partial = []string{}
+	}
+	res, err := c.run(ctx)
+	if err != nil {
+		s.discard()
+		return nil, fmt.Errorf("sync %s: commit: %w", s.p.Scope, err)
+	}
+	s.release(ctx, true)
+	return res, nil
+}
+
+// Abort discards everything staged. It is safe to call after Commit.
+func (s *session) Abort(ctx context.Context) error {
+	if s.closed {
+		return nil
+	}
+	s.release(ctx, true)
+	return nil
+}
+
+// release ends the session: with clean set it drops the staging tables and
+// the lock and returns the connection to the pool; when that fails, or
+// without clean, the connection is closed, which makes the server do both.
+func (s *session) release(ctx context.Context, clean bool) {
+	if s.closed {
+		return
+	}
+	if clean {
+		ctx = context.WithoutCancel(ctx)
+		if _, err := s.conn.Exec(ctx, "DISCARD TEMP; SELECT pg_advisory_unlock_all()"); err == nil {
+			s.closed = true
+			s.conn.Release()
+			return
+		}
+	}
+	s.discard()
+}
+
+// discard closes the session's connection without cleaning it up.
+func (s *session) discard() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	c := s.conn.Hijack()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.Close(ctx)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
