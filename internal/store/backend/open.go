@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/internal/store/postgres"
 	"github.com/qgraph/qgraph/internal/store/sqlite"
 )
 
@@ -23,6 +24,8 @@ func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
 	switch t.Kind {
 	case SQLite:
 		return sqlite.Open(ctx, t.Path, sqlite.Options{Logger: opts.Logger})
+	case Postgres:
+		return postgres.Open(ctx, t.URL, postgres.Options{Logger: opts.Logger})
 	default:
 		return nil, fmt.Errorf("open store: backend %q is not built yet", t.Kind)
 	}
