@@ -25,7 +25,11 @@ func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
 	case SQLite:
 		return sqlite.Open(ctx, t.Path, sqlite.Options{Logger: opts.Logger})
 	case Postgres:
-		return postgres.Open(ctx, t.URL, postgres.Options{Logger: opts.Logger})
+		db, err := postgres.Open(ctx, t.URL, postgres.Options{Logger: opts.Logger})
+		if err != nil {
+			return nil, err // not a non-nil interface holding a nil *DB
+		}
+		return db, nil
 	default:
 		return nil, fmt.Errorf("open store: backend %q is not built yet", t.Kind)
 	}
