@@ -1,0 +1,446 @@
+package qualysint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/qgraph/qgraph/internal/config"
+	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/qualys"
+)
+
+// Client is what the steps need from the Qualys client.
+type Client interface {
+	APIURL() string
+	PortalVersion(ctx context.Context) (*qualys.PortalVersion, error)
+	ScannedHostIDs(ctx context.Context, p qualys.HostListParams, fn func(id int64) error) error
+	HostAssets(ctx context.Context, p qualys.HostAssetParams, fn func(*qualys.HostAsset) error) error
+	HostDetections(ctx context.Context, p qualys.DetectionParams, fn func(*qualys.DetectionHost) error) error
+	KnowledgeBase(ctx context.Context, p qualys.KBParams, fn func(*qualys.Vuln) error) error
+	WebApps(ctx context.Context, p qualys.WebAppParams, fn func(*qualys.WebApp) error) error
+	WebAppFindings(ctx context.Context, p qualys.FindingParams, fn func(*qualys.Finding) error) error
+	Stats() qualys.Stats
+}
+
+// Step ids.
+const (
+	StepAccount        = "fetch-account"
+	StepServices       = "fetch-services"
+	StepHostIDs        = "fetch-scanned-host-ids"
+	StepHostDetails    = "fetch-scanned-host-details"
+	StepHostDetections = "fetch-host-detections"
+	StepWebApps        = "fetch-scanned-webapps"
+	StepWebAppFindings = "fetch-scanned-webapp-findings"
+	StepVulns          = "fetch-finding-vulns"
+)
+
+// Datasets with high-water marks.
+const (
+	DatasetDetections     = "detections"
+	DatasetWebAppFindings = "webAppFindings"
+)
+
+// Report list names.
+const (
+	// ListMissingQIDs lists the QIDs the KnowledgeBase did not return.
+	ListMissingQIDs = "qidsMissingFromKnowledgeBase"
+)
+
+// job holds what the steps of one job share.
+type job struct {
+	inst    config.Instance
+	client  Client
+	portal  *qualys.PortalVersion
+	opts    FindingOptions
+	full    bool
+	findIdx *findingIndex
+
+	mu        sync.Mutex
+	hostIDs   []int64
+	targets   map[int64]*hostTarget
+	webAppIDs []int64
+	haveHost  bool
+}
+
+// Steps returns the steps of a job for inst. pv is the portal version read
+// when the credentials were checked.
+func Steps(inst config.Instance, client Client, pv *qualys.PortalVersion, full bool) []integration.Step {
+	q := inst.Qualys
+	j := &job{inst: inst, client: client, portal: pv, full: full, findIdx: newFindingIndex(), targets: map[int64]*hostTarget{}}
+	j.opts = FindingOptions{Types: map[string]bool{}, ResultQIDs: map[int64]bool{}, Production: q.Production, Public: q.Public}
+	for _, t := range q.VMDRFindingTypes {
+		j.opts.Types[t] = true
+	}
+	for _, qid := range q.VMDRFindingResultQIDs {
+		j.opts.ResultQIDs[qid] = true
+	}
+	partial := func(types []string) []string {
+		if full {
+			return nil
+		}
+		return types
+	}
+	vulnDeps := []string{StepHostDetections}
+	if q.IngestWebAppScans {
+		vulnDeps = append(vulnDeps, StepWebAppFindings)
+	}
+	return []integration.Step{
+		{ID: StepAccount, Name: "Fetch Account Details", Types: accountStepTypes, Run: j.account},
+		{ID: StepServices, Name: "Fetch Services", DependsOn: []string{StepAccount}, Types: servicesStepTypes, Run: j.services},
+		{ID: StepHostIDs, Name: "Fetch Scanned Host IDs", Run: j.scannedHostIDs},
+		{ID: StepHostDetails, Name: "Fetch Scanned Host Details", DependsOn: []string{StepServices, StepHostIDs}, Types: hostScansTypes, Run: j.hostDetails},
+		{ID: StepHostDetections, Name: "Fetch Scanned Host Findings", DependsOn: []string{StepHostDetails}, Types: hostFindingStepTypes, PartialTypes: partial(hostFindingStepTypes), Run: j.hostDetections},
+		{ID: StepWebApps, Name: "Fetch Scanned Web Apps", DependsOn: []string{StepServices}, Types: webAppStepTypes, Run: j.webApps,
+			Disabled: !q.IngestWebAppScans, DisabledReason: "ingestWebAppScans is false"},
+		{ID: StepWebAppFindings, Name: "Fetch Scanned Web App Findings", DependsOn: []string{StepWebApps}, Types: webFindingStepTypes, PartialTypes: partial(webFindingStepTypes), Run: j.webAppFindings},
+		{ID: StepVulns, Name: "Fetch Finding Vulnerability Details", DependsOn: vulnDeps, Types: vulnStepTypes, PartialTypes: partial(vulnStepTypes), Run: j.vulns},
+	}
+}
+
+func (j *job) account(ctx context.Context, s *integration.StepContext) error {
+	return s.AddEntities(ctx, AccountEntity(j.inst.Name, j.inst.Description, j.portal))
+}
+
+func (j *job) services(ctx context.Context, s *integration.StepContext) error {
+	es, rs := ServiceEntities(j.inst.Name, j.portal)
+	if err := s.AddEntities(ctx, es...); err != nil {
+		return err
+	}
+	return s.AddRelationships(ctx, rs...)
+}
+
+// scannedSince is the start of the host and web-app window: the last
+// minScannedSinceDays, or unbounded on a full run.
+func (j *job) scannedSince(now time.Time) time.Time {
+	if j.full {
+		return time.Time{}
+	}
+	return now.Add(-days(j.inst.Qualys.MinScannedSinceDays))
+}
+
+func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
+
+func (j *job) scannedHostIDs(ctx context.Context, s *integration.StepContext) error {
+	p := qualys.HostListParams{ProcessedAfter: j.scannedSince(s.Now()), ProcessedBefore: s.Now()}
+	defer j.countPages(s, qualys.EndpointHostList)()
+	var ids []int64
+	err := j.client.ScannedHostIDs(ctx, p, func(id int64) error {
+		ids = append(ids, id)
+		return nil
+	})
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("list scanned hosts: %w", err)
+	}
+	s.Count("hostIds", int64(len(ids)))
+	s.Logger.Info("scanned hosts listed", "hosts", len(ids), "processedAfter", isoWindow(p.ProcessedAfter))
+	j.mu.Lock()
+	j.hostIDs, j.haveHost = ids, true
+	j.mu.Unlock()
+	return nil
+}
+
+func (j *job) hostDetails(ctx context.Context, s *integration.StepContext) error {
+	j.mu.Lock()
+	ids := j.hostIDs
+	j.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	defer j.countPages(s, qualys.EndpointHostAssets)()
+	kinds := map[string]int64{}
+	err := j.client.HostAssets(ctx, qualys.HostAssetParams{HostIDs: ids}, func(a *qualys.HostAsset) error {
+		if a.QWebHostID == 0 {
+			s.Count("assetsWithoutQwebHostId", 1)
+			return nil
+		}
+		e, t := HostTarget(a)
+		j.mu.Lock()
+		j.targets[a.QWebHostID] = &t
+		j.mu.Unlock()
+		kinds[t.Type]++
+		return s.AddMappings(ctx, ScansMapping(e, a.QWebHostID))
+	})
+	for k, n := range kinds {
+		s.Count("hosts."+k, n)
+	}
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("read host assets: %w", err)
+	}
+	return nil
+}
+
+// window returns the start of a finding dataset's read window and proposes
+// its new marks: the window starts at the dataset's high-water mark, or at
+// now − days when there is none, when it is older than that, or when the
+// configured days reach further back than what was read before (back-fill).
+// A full run reads without a start.
+func (j *job) window(s *integration.StepContext, dataset string, d float64) time.Time {
+	now := s.Now()
+	floor := now.Add(-days(d))
+	mark, from := s.HighWaterMark(dataset), s.HighWaterMark(dataset+".from")
+	since, newFrom := mark, from
+	switch {
+	case j.full:
+		since, newFrom = time.Time{}, time.Unix(0, 0).UTC()
+	case mark.IsZero() || from.IsZero() || floor.Before(from) || mark.Before(floor):
+		since, newFrom = floor, floor
+	}
+	s.SetHighWaterMark(dataset, now)
+	s.SetHighWaterMark(dataset+".from", newFrom)
+	return since
+}
+
+func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) error {
+	j.mu.Lock()
+	ids, haveHosts := j.hostIDs, j.haveHost
+	j.mu.Unlock()
+	q := j.inst.Qualys
+	since := j.window(s, DatasetDetections, q.MinFindingsSinceDays)
+	if !haveHosts {
+		s.MarkPartial("the scanned host list is not available")
+		return errors.New("no host list: fetch-scanned-host-ids did not finish")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	p := qualys.DetectionParams{
+		HostIDs:       ids,
+		UpdatedSince:  since,
+		UpdatedBefore: s.Now(),
+		Severities:    q.VMDRFindingSeverities,
+		Statuses:      q.VMDRFindingStatuses,
+		ShowResults:   len(q.VMDRFindingResultQIDs) > 0,
+		ShowIGs:       j.opts.Types["Info"],
+		IncludeTags:   q.IncludeOnlyDetectionTags,
+		ShowQDS:       true,
+	}
+	s.Logger.Info("reading detections", "hosts", len(ids), "updatedSince", isoWindow(since))
+	defer j.countPages(s, qualys.EndpointHostDetections)()
+	var findings, skippedType, skippedQID, hosts, fallback int64
+	err := j.client.HostDetections(ctx, p, func(h *qualys.DetectionHost) error {
+		hosts++
+		j.mu.Lock()
+		t := j.targets[h.ID]
+		j.mu.Unlock()
+		if t == nil {
+			ft := fallbackTarget(h)
+			t = &ft
+			fallback++
+		}
+		for i := range h.Detections {
+			d := &h.Detections[i]
+			if d.QID <= 0 {
+				skippedQID++
+				continue
+			}
+			if !j.opts.keepType(d.Type) {
+				skippedType++
+				continue
+			}
+			e := HostFinding(h, d, t, &j.opts)
+			rels, has := HostFindingLinks(e.Key, d.QID, t)
+			if err := s.AddEntities(ctx, e); err != nil {
+				return err
+			}
+			if err := s.AddRelationships(ctx, rels...); err != nil {
+				return err
+			}
+			if err := s.AddMappings(ctx, has); err != nil {
+				return err
+			}
+			j.findIdx.addHost(h.ID, d.Port, d.Protocol, d.QID, d.SSL)
+			findings++
+		}
+		return nil
+	})
+	s.Count("hosts", hosts)
+	s.Count("findings", findings)
+	s.Count("skippedByType", skippedType)
+	s.Count("skippedBadQid", skippedQID)
+	s.Count("hostsWithoutAsset", fallback)
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("read host detections: %w", err)
+	}
+	return nil
+}
+
+func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
+	q := j.inst.Qualys
+	scanned := true
+	p := qualys.WebAppParams{IDs: q.WebAppScanApplicationIDs, Scanned: &scanned, LastScanAfter: j.scannedSince(s.Now())}
+	defer j.countPages(s, qualys.EndpointWebApps)()
+	var ids []int64
+	err := j.client.WebApps(ctx, p, func(w *qualys.WebApp) error {
+		e := WebAppEntity(w)
+		ids = append(ids, w.ID)
+		if err := s.AddEntities(ctx, e); err != nil {
+			return err
+		}
+		return s.AddRelationships(ctx, WebAppScanned(e.Key))
+	})
+	s.Count("webApps", int64(len(ids)))
+	j.mu.Lock()
+	j.webAppIDs = ids
+	j.mu.Unlock()
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("read web apps: %w", err)
+	}
+	return nil
+}
+
+func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) error {
+	q := j.inst.Qualys
+	since := j.window(s, DatasetWebAppFindings, q.MinFindingsSinceDays)
+	j.mu.Lock()
+	apps := j.webAppIDs
+	j.mu.Unlock()
+	if len(apps) == 0 {
+		return nil
+	}
+	p := qualys.FindingParams{WebAppIDs: apps, LastDetectedAfter: since, Types: q.WASFindingTypes, Severities: q.WASFindingSeverities}
+	defer j.countPages(s, qualys.EndpointFindings)()
+	var n, skipped int64
+	err := j.client.WebAppFindings(ctx, p, func(f *qualys.Finding) error {
+		e, ok := WebFinding(f, &j.opts)
+		if !ok {
+			skipped++
+			return nil
+		}
+		if err := s.AddEntities(ctx, e); err != nil {
+			return err
+		}
+		if err := s.AddRelationships(ctx, WebFindingLinks(e.Key, f)...); err != nil {
+			return err
+		}
+		if f.QID > 0 {
+			j.findIdx.addWeb(f.QID, e.Key)
+		}
+		n++
+		return nil
+	})
+	s.Count("findings", n)
+	s.Count("skippedNoUniqueId", skipped)
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("read web app findings: %w", err)
+	}
+	return nil
+}
+
+func (j *job) vulns(ctx context.Context, s *integration.StepContext) error {
+	qids := j.findIdx.qids()
+	if len(qids) == 0 {
+		return nil
+	}
+	defer j.countPages(s, qualys.EndpointKnowledgeBase)()
+	seen := make(map[int64]bool, len(qids))
+	var cveLinks int64
+	err := j.client.KnowledgeBase(ctx, qualys.KBParams{QIDs: qids}, func(v *qualys.Vuln) error {
+		seen[v.QID] = true
+		if err := s.AddEntities(ctx, VulnEntity(v, j.client.APIURL(), &j.opts)); err != nil {
+			return err
+		}
+		if len(v.CVEs) == 0 {
+			return nil
+		}
+		hostKeys, webKeys := j.findIdx.hostKeys(v.QID), j.findIdx.webKeys(v.QID)
+		for _, ref := range v.CVEs {
+			cve, ok := CVEEntity(ref)
+			if !ok {
+				continue
+			}
+			for _, key := range hostKeys {
+				if err := s.AddMappings(ctx, CVEMapping(key, RelHostFindingIsCVE, cve)); err != nil {
+					return err
+				}
+				cveLinks++
+			}
+			for _, key := range webKeys {
+				if err := s.AddMappings(ctx, CVEMapping(key, RelWebFindingIsCVE, cve)); err != nil {
+					return err
+				}
+				cveLinks++
+			}
+		}
+		return nil
+	})
+	s.Count("vulns", int64(len(seen)))
+	s.Count("cveLinks", cveLinks)
+	if err := pageErrors(s, err); err != nil {
+		return fmt.Errorf("read knowledge base: %w", err)
+	}
+	var missing []string
+	for _, q := range qids {
+		if !seen[q] {
+			missing = append(missing, strconv.FormatInt(q, 10))
+		}
+	}
+	if len(missing) > 0 {
+		s.Count("qidsMissing", int64(len(missing)))
+		s.Note(ListMissingQIDs, sortNumeric(missing)...)
+		s.Event(slog.LevelWarn, fmt.Sprintf("%d QIDs are not in the KnowledgeBase; their findings have no vulnerability details", len(missing)))
+	}
+	return nil
+}
+
+// pageErrors records each *qualys.PageError of err as a failed page and
+// returns what is left: an error that stopped the call.
+func pageErrors(s *integration.StepContext, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rest []error
+	var walk func(error)
+	walk = func(e error) {
+		if multi, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range multi.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var pe *qualys.PageError
+		if errors.As(e, &pe) && !isStopping(pe.Err) {
+			s.PageFailed(pe)
+			return
+		}
+		rest = append(rest, e)
+	}
+	walk(err)
+	return errors.Join(rest...)
+}
+
+// isStopping reports whether a page's cause stops the whole call
+// (authentication, cancellation).
+func isStopping(err error) bool {
+	var api *qualys.APIError
+	if errors.As(err, &api) && api.IsAuth() {
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// countPages records in the step report the pages the endpoint retried
+// while the step ran; call the returned func at the end.
+func (j *job) countPages(s *integration.StepContext, endpoint string) func() {
+	before := j.client.Stats().ByEndpoint[endpoint]
+	return func() {
+		after := j.client.Stats().ByEndpoint[endpoint]
+		s.PagesRetried(after.Retried - before.Retried)
+		s.Count("pages", after.Fetched-before.Fetched)
+	}
+}
+
+// sortNumeric sorts decimal ids by value.
+func sortNumeric(ids []string) []string {
+	sort.Slice(ids, func(a, b int) bool {
+		x, _ := strconv.ParseInt(ids[a], 10, 64)
+		y, _ := strconv.ParseInt(ids[b], 10, 64)
+		return x < y
+	})
+	return ids
+}
