@@ -72,6 +72,9 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCmd(f),
+		newSyncCmd(f, nil),
+		newJobsCmd(f),
+		newInstancesCmd(f),
 	)
 	return root
 }
