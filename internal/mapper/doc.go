@@ -1,0 +1,38 @@
+// Package mapper turns stored mapped relationships and global mapping rules
+// into ordinary relationships of the graph.
+//
+// A mapped relationship (graph.MappedRelationship) names a source entity of
+// its scope and describes its target by filters. The mapper links the source
+// to every live entity, in any scope, that matches one of the filters. When
+// nothing matches it creates a placeholder entity in store.MapperScope from
+// the target description, unless the mapping says SkipTargetCreation. When an
+// entity with the placeholder's _type and _key later arrives in another
+// scope, the placeholder is adopted: the mapped relationships move to the
+// real entity and the placeholder is deleted. A placeholder that no
+// relationship references any more is deleted too.
+//
+// Global mapping rules (Rule) link entities whose properties are equal, for
+// example ThreatIntel.qid HAS Finding.qid; numbers and numeric strings
+// compare as numbers.
+//
+// Invariants:
+//   - Everything the mapper writes lives in store.MapperScope and is written
+//     through Merge-mode syncs, so a Resolve that fails changes nothing.
+//   - A resolved relationship keeps the mapping's _type and _key when the
+//     mapping has one target; with several targets each key gets the suffix
+//     "||<target scope>|<target key>".
+//   - Resolution is incremental: Resolve reads mappings whose Seq is beyond
+//     its cursor and entity changes beyond its change-log cursor, both kept
+//     with store.GetState/PutState in the mapper scope, and re-resolves only
+//     the mappings those touch. Targets are resolved once per distinct
+//     filter value, in batches, never one lookup per mapping.
+//
+// Goroutine-safety: a Mapper may be shared, but Resolve calls must not
+// overlap (the store refuses a second open sync of the mapper scope).
+//
+// Known limits: two scopes whose mappings use the same _key share the
+// resolved relationship's key (the later wins); a mapping whose source
+// entity is deleted and later re-created keeps no relationship until the
+// mapping itself changes; an entity of a _type never seen as a target before
+// is noticed only when a mapping names that _type or class.
+package mapper

@@ -1,0 +1,238 @@
+package mapper
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/qgraph/qgraph/internal/graph"
+	"github.com/qgraph/qgraph/internal/store"
+)
+
+// keySeparator separates a mapping's _key from the target suffix of the
+// relationships of a mapping with several targets.
+const keySeparator = "||"
+
+// changedMappings handles every mapping created, changed or deleted since
+// the cursor, page by page.
+func (r *run) changedMappings(ctx context.Context) error {
+	for {
+		recs, err := r.st.ListMappings(ctx, store.MappingFilter{AfterSeq: r.prev.MappingSeq, IncludeDeleted: true, Limit: r.m.opts.PageSize})
+		if err != nil {
+			return fmt.Errorf("read mappings after seq %d: %w", r.prev.MappingSeq, err)
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		r.report.MappingsRead += int64(len(recs))
+		if err := r.processMappings(ctx, recs, false); err != nil {
+			return err
+		}
+		r.prev.MappingSeq = recs[len(recs)-1].Seq
+		if len(recs) < r.m.opts.PageSize {
+			return nil
+		}
+	}
+}
+
+// processMappings resolves a page of mappings and stages their
+// relationships. recheck says the mappings are unchanged ones whose targets
+// may have changed.
+func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, recheck bool) error {
+	var reqs []*sigReq
+	type sigs struct {
+		filters  []*sigReq
+		identity *sigReq
+	}
+	per := make([]sigs, len(recs))
+	var stale []*store.MappingRecord // mappings that may have relationships already
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Deleted {
+			stale = append(stale, rec)
+			continue
+		}
+		f, id := r.mappingSigs(&rec.MappedRelationship)
+		per[i] = sigs{f, id}
+		reqs = append(reqs, f...)
+		reqs = append(reqs, id)
+		r.targetTypes[rec.TargetEntity.Type] = true
+		if recheck || rec.Version > 1 {
+			stale = append(stale, rec)
+		}
+	}
+	if err := r.resolve(ctx, reqs); err != nil {
+		return err
+	}
+	existing, err := r.existingRelationships(ctx, stale)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		rec := &recs[i]
+		src := endpoint{rec.Scope, rec.SourceKey}
+		old := existing[src]
+		if rec.Deleted {
+			r.report.MappingsDeleted++
+			r.gc[placeholderKey(&rec.MappedRelationship)] = true
+			for _, e := range old {
+				if ownedBy(e.key, rec.Key) {
+					r.markGC(e)
+					if err := r.deleteRel(ctx, e.key); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		r.report.MappingsResolved++
+		targets := r.targetsFor(&rec.MappedRelationship, per[i].filters, per[i].identity)
+		if len(targets) == 0 {
+			r.report.Unresolved++
+		}
+		want := map[string]bool{}
+		for _, t := range targets {
+			rel := relationshipFor(rec, t, len(targets) > 1)
+			want[rel.Key] = true
+			if err := r.putRel(ctx, rel); err != nil {
+				return err
+			}
+		}
+		for _, e := range old {
+			if !ownedBy(e.key, rec.Key) {
+				continue
+			}
+			r.markGC(e)
+			if !want[e.key] {
+				if err := r.deleteRel(ctx, e.key); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// targetsFor picks a mapping's targets: the matches outside the mapper
+// scope; else an entity outside the mapper scope with the target
+// description's _type and _key (which adopts the placeholder); else the
+// matching placeholders; else a new placeholder unless SkipTargetCreation.
+func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identity *sigReq) []*target {
+	var real, ph []*target
+	seen := map[string]bool{}
+	add := func(list *[]*target, ts []*target) {
+		for _, t := range ts {
+			id := t.scope + "\x00" + t.key
+			if !seen[id] {
+				seen[id] = true
+				*list = append(*list, t)
+			}
+		}
+	}
+	for _, f := range filters {
+		if res := r.sigs[f.key]; res != nil {
+			add(&real, res.real)
+			add(&ph, res.placeholders)
+		}
+	}
+	if len(real) > 0 {
+		return real
+	}
+	if identity != nil {
+		if res := r.sigs[identity.key]; res != nil {
+			if len(res.real) > 0 {
+				add(&real, res.real)
+				return real
+			}
+			add(&ph, res.placeholders)
+		}
+	}
+	if len(ph) > 0 {
+		for _, t := range ph {
+			r.fillPlaceholder(t, m)
+		}
+		return ph
+	}
+	if m.SkipTargetCreation {
+		return nil
+	}
+	if t := r.createPlaceholder(m); t != nil {
+		return []*target{t}
+	}
+	return nil
+}
+
+// relationshipFor builds the relationship of a mapping to one target.
+func relationshipFor(rec *store.MappingRecord, t *target, several bool) graph.Relationship {
+	m := &rec.MappedRelationship
+	key := m.Key
+	if several {
+		key = m.Key + keySeparator + t.scope + "|" + t.key
+	}
+	rel := graph.Relationship{Key: key, Type: m.Type, Class: m.Class, Properties: m.Properties.Clone()}
+	if m.Direction == graph.Reverse {
+		rel.FromKey, rel.FromScope = t.key, t.scope
+		rel.ToKey, rel.ToScope = m.SourceKey, rec.Scope
+	} else {
+		rel.FromKey, rel.FromScope = m.SourceKey, rec.Scope
+		rel.ToKey, rel.ToScope = t.key, t.scope
+	}
+	return rel
+}
+
+// ownedBy reports whether a mapper relationship key belongs to a mapping.
+func ownedBy(relKey, mappingKey string) bool {
+	return relKey == mappingKey || strings.HasPrefix(relKey, mappingKey+keySeparator)
+}
+
+// endpoint names an entity.
+type endpoint struct{ scope, key string }
+
+// storedRel is a stored mapper relationship seen from one endpoint.
+type storedRel struct {
+	key   string
+	other endpoint // the entity at the other end
+}
+
+func (r *run) markGC(e storedRel) {
+	if e.other.scope == store.MapperScope {
+		r.gc[e.other.key] = true
+	}
+}
+
+// existingRelationships returns the live mapper relationships touching the
+// source entities of recs, by source. Every relationship of a mapping has
+// its source at one end, so this finds them through the endpoint indexes.
+func (r *run) existingRelationships(ctx context.Context, recs []*store.MappingRecord) (map[endpoint][]storedRel, error) {
+	out := map[endpoint][]storedRel{}
+	if len(recs) == 0 {
+		return out, nil
+	}
+	byScope := map[string][]any{}
+	seen := map[endpoint]bool{}
+	for _, rec := range recs {
+		e := endpoint{rec.Scope, rec.SourceKey}
+		if !seen[e] {
+			seen[e] = true
+			byScope[e.scope] = append(byScope[e.scope], e.key)
+		}
+	}
+	for _, scope := range sortedKeys(byScope) {
+		for _, c := range chunks(byScope[scope], chunkSize) {
+			for _, dir := range [][2]string{{"from_id", "to_id"}, {"to_id", "from_id"}} {
+				q := newQuery(r.d).sql("SELECT s.key, r.key, o.scope, o.key FROM entities s JOIN relationships r ON r." + dir[0] + " = s.id JOIN entities o ON o.id = r." + dir[1]).
+					sql(" WHERE s.scope = ").arg(scope).sql(" AND s.key IN ").in(c).
+					sql(" AND r.scope = ").arg(store.MapperScope).sql(" AND ").notDeleted("r")
+				err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
+					src := endpoint{scope, rowString(row[0])}
+					out[src] = append(out[src], storedRel{key: rowString(row[1]), other: endpoint{rowString(row[2]), rowString(row[3])}})
+					return nil
+				})
+				if err != nil {
+					return nil, fmt.Errorf("read relationships of mapping sources in %s: %w", scope, err)
+				}
+			}
+		}
+	}
+	return out, nil
+}
