@@ -17,6 +17,7 @@ type Server struct {
 	opts    Options
 	seed    uint64
 	kb      *knowledgeBase
+	kbCache []atomic.Pointer[vuln]
 	world   atomic.Pointer[world]
 	limits  *limiter
 	faults  FaultSpec
@@ -82,6 +83,7 @@ func New(opts Options) (*Server, error) {
 			Faults:    map[FaultKind]int{},
 		},
 	}
+	s.kbCache = make([]atomic.Pointer[vuln], len(s.kb.qids))
 	s.limits = newLimiter(o.Limits, time.Now)
 	s.world.Store(newWorld(o, s.kb))
 	return s, nil
