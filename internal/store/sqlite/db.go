@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -62,6 +63,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if err := checkHeader(path); err != nil {
 		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("open SQLite store %s: directory %s does not exist", path, dir)
+		}
 	}
 	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
 	base := "file:" + url.PathEscape(path)

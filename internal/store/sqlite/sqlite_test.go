@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,6 +21,20 @@ func openTemp(t *testing.T) store.Store {
 	return db
 }
 
+func TestMain(m *testing.M) {
+	storetest.KillChildMain(openDSN)
+	os.Exit(m.Run())
+}
+
+// openDSN opens the store at a file path, for the kill test's child.
+func openDSN(ctx context.Context, path string) (store.Store, error) {
+	return sqlite.Open(ctx, path, sqlite.Options{})
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, openTemp)
+}
+
+func TestKilledSync(t *testing.T) {
+	storetest.RunKill(t, filepath.Join(t.TempDir(), "killed.db"), openDSN)
 }
