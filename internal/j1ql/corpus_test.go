@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/qgraph/qgraph/internal/store"
 )
 
 // corpusQuery is one query of the shared corpus with its source comment.
@@ -71,6 +73,21 @@ func TestCorpusParsesAndRoundTrips(t *testing.T) {
 		}
 		if again := q2.String(); again != printed {
 			t.Errorf("query %d: round trip differs:\n%s\n%s", i, printed, again)
+		}
+	}
+}
+
+func TestCorpusPlansOnBothDialects(t *testing.T) {
+	opts := Options{Variables: map[string]any{"type": "employee", "param.loginUrl": "https://login.example.com"}}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		for i, c := range loadCorpus(t) {
+			q, err := Parse(c.Text)
+			if err != nil {
+				continue // reported by the parse test
+			}
+			if _, err := Compile(c.Text, q, d, opts); err != nil {
+				t.Errorf("%s: query %d (%s):\n%s\nplan: %v", d, i, c.Source, c.Text, err)
+			}
 		}
 	}
 }

@@ -13,8 +13,8 @@
 //
 //  1. A negated step (THAT !VERB) negates the whole remaining path: the
 //     entity is kept when no path "VERB target THAT …" starts from it.
-//  2. Aliases declared inside a negated path may be written but never bind;
-//     using one in WHERE, RETURN or ORDER BY is an error.
+//  2. Aliases declared inside a negated path may be written but never bind:
+//     in WHERE and RETURN they behave as absent values, so count(a) is 0.
 //  3. An optional group ( … )? keeps both readings: every binding either
 //     skips the group or traverses it, and both continue. An alias on the
 //     group names whichever entity is current.
