@@ -90,7 +90,7 @@ func TestPlaceholderLifecycle(t *testing.T) {
 		}
 	})
 	t.Run("a skipped target links once it exists", func(t *testing.T) {
-		key := fkey("3")+"|has|/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1"
+		key := fkey("3") + "|has|/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1"
 		if liveRel(t, st, key) == nil {
 			t.Fatal("azure_vm HAS finding-3 is missing")
 		}
