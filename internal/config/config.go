@@ -165,3 +165,16 @@ func (q Qualys) GoString() string {
 	}
 	return fmt.Sprintf("config.Qualys{APIURL:%q, Username:%q, Password:%q}", q.APIURL, q.Username, pw)
 }
+
+// DefaultQualys returns Qualys settings holding every default, for
+// instances built in code (the demo, tests); connection settings are empty.
+func DefaultQualys() Qualys {
+	return Qualys{
+		MinScannedSinceDays:   DefaultDays,
+		MinFindingsSinceDays:  DefaultDays,
+		VMDRFindingSeverities: append([]int(nil), DefaultSeverities...),
+		VMDRFindingTypes:      append([]string(nil), DefaultFindingTypes...),
+		VMDRFindingStatuses:   append([]string(nil), DefaultFindingStatuses...),
+		IngestWebAppScans:     true,
+	}
+}
