@@ -94,12 +94,11 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 func syncInstance(ctx context.Context, f *Factory, st store.Store, in config.Instance, full bool, extra func(*qualysint.SyncOptions)) (*integration.Report, error) {
 	prog := newProgressPrinter(f.IO.ErrOut, f.IO.ErrTTY, in.Name)
 	so := qualysint.SyncOptions{
-		Store:       st,
-		Instance:    in,
-		Full:        full,
-		Logger:      f.Logger(),
-		OnProgress:  prog.handle,
-		AfterCommit: afterCommit(st, f),
+		Store:      st,
+		Instance:   in,
+		Full:       full,
+		Logger:     f.Logger(),
+		OnProgress: prog.handle,
 	}
 	if extra != nil {
 		extra(&so)
@@ -107,12 +106,6 @@ func syncInstance(ctx context.Context, f *Factory, st store.Store, in config.Ins
 	rep, err := qualysint.Sync(ctx, so)
 	prog.done()
 	return rep, err
-}
-
-// afterCommit returns the hook run after each sync commit: the mapper,
-// which resolves the mapped relationships the sync stored.
-func afterCommit(st store.Store, f *Factory) func(ctx context.Context) (any, error) {
-	return nil
 }
 
 // progressPrinter renders engine progress: one line per finished step, and

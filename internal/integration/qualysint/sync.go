@@ -11,6 +11,7 @@ import (
 	"github.com/qgraph/qgraph/internal/config"
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/mapper"
 	"github.com/qgraph/qgraph/internal/qualys"
 	"github.com/qgraph/qgraph/internal/store"
 )
@@ -31,8 +32,12 @@ type SyncOptions struct {
 	Now func() time.Time
 	// OnProgress receives the engine's progress notifications.
 	OnProgress func(integration.Progress)
-	// AfterCommit runs after the sync committed (the mapper).
+	// AfterCommit runs after the sync committed; nil means the mapper
+	// with its default rules, which resolves the mapped relationships the
+	// job stored (host SCANS and HAS links, CVE links).
 	AfterCommit func(ctx context.Context) (any, error)
+	// SkipMapper leaves mapped relationships unresolved (AfterCommit nil).
+	SkipMapper bool
 	// BatchSize is the number of objects per store batch.
 	BatchSize int
 	// JobID names the job; empty means a generated one.
@@ -86,6 +91,12 @@ func Sync(ctx context.Context, o SyncOptions) (*integration.Report, error) {
 	if inst.TagWithAccountName {
 		props = graph.Properties{"tag.AccountName": inst.Name}
 	}
+	after := o.AfterCommit
+	if after == nil && !o.SkipMapper {
+		after = func(ctx context.Context) (any, error) {
+			return mapper.New(o.Store, mapper.Options{Rules: mapper.DefaultRules(), Logger: logger}).Resolve(ctx)
+		}
+	}
 	logger.Info("sync started", "instance", inst.Name, "full", o.Full, "apiUrl", client.APIURL())
 	rep, err := integration.Run(ctx, integration.JobSpec{
 		Store:            o.Store,
@@ -95,7 +106,7 @@ func Sync(ctx context.Context, o SyncOptions) (*integration.Report, error) {
 		Full:             o.Full,
 		Steps:            Steps(inst, client, pv, o.Full),
 		EntityProperties: props,
-		AfterCommit:      o.AfterCommit,
+		AfterCommit:      after,
 		OnProgress:       o.OnProgress,
 		Logger:           logger,
 		Now:              o.Now,
