@@ -21,7 +21,26 @@ type foLimiter struct {
 	seen     int // most in flight at once
 	changed  chan struct{}
 	rates    map[string]*rateState
+	// limit is the subscription's concurrency limit, 0 until known.
+	limit int
+	// others estimates the calls other clients run. The estimate from one
+	// answer (running less ours) can be low when our next call is on its
+	// way, so it rises at once and falls only after lowerSeen answers in
+	// a row agree.
+	others    int
+	lowerSeen int
+	// refusedUntil keeps the bound at refusedBound for a while after a
+	// 1960 answer.
+	refusedUntil time.Time
+	refusedBound int
 }
+
+// othersDecay is how many answers in a row must show fewer calls by
+// others before the estimate falls.
+const othersDecay = 8
+
+// refusalHold is how long a 1960 answer lowers the concurrency bound.
+const refusalHold = time.Minute
 
 // rateState is the rate-limit window of one FO endpoint.
 type rateState struct {
@@ -138,12 +157,22 @@ func (l *foLimiter) observe(endpoint string, h http.Header) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if limit, ok := headerInt(h, "X-Concurrency-Limit-Limit"); ok && limit > 0 {
-		others := 0
+		l.limit = limit
 		if running, ok := headerInt(h, "X-Concurrency-Limit-Running"); ok {
-			// Running counts this call and our other calls in flight.
-			others = max(0, running-l.inflight)
+			// Running counts this call and those of our calls in flight
+			// that reached Qualys.
+			fresh := max(0, running-l.inflight)
+			switch {
+			case fresh >= l.others:
+				l.others, l.lowerSeen = fresh, 0
+			default:
+				l.lowerSeen++
+				if l.lowerSeen >= othersDecay {
+					l.others, l.lowerSeen = fresh, 0
+				}
+			}
 		}
-		l.allowed = max(1, min(l.max, limit-others))
+		l.recomputeLocked()
 	}
 	r := l.rate(endpoint)
 	if limit, ok := headerInt(h, "X-RateLimit-Limit"); ok && limit > 0 {
@@ -174,11 +203,28 @@ func (l *foLimiter) pause(endpoint string, d time.Duration) {
 	}
 }
 
-// refused lowers the concurrency bound after a 1960 answer.
+// recomputeLocked sets the bound on calls in flight from the known limit,
+// the estimate of others' calls and any recent refusal.
+func (l *foLimiter) recomputeLocked() {
+	if l.limit > 0 {
+		l.allowed = max(1, min(l.max, l.limit-l.others))
+	}
+	if l.now().Before(l.refusedUntil) {
+		l.allowed = max(1, min(l.allowed, l.refusedBound))
+	}
+}
+
+// refused lowers the concurrency bound for a while after a 1960 answer:
+// Qualys counted more calls than we thought; inflight still counts the
+// refused call.
 func (l *foLimiter) refused() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.allowed = max(1, min(l.allowed, l.inflight-1))
+	l.refusedBound = max(1, l.inflight-1)
+	l.refusedUntil = l.now().Add(refusalHold)
+	l.others++
+	l.lowerSeen = 0
+	l.recomputeLocked()
 }
 
 func (l *foLimiter) maxSeen() int {

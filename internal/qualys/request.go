@@ -129,6 +129,9 @@ func (c *Client) send(ctx context.Context, cl *call) (*response, error) {
 		case resp.StatusCode == http.StatusConflict:
 			apiErr := c.readAPIError(cl, resp, attempts)
 			cancel()
+			if cl.fo && apiErr.Code == 1960 {
+				c.limits.refused()
+			}
 			release()
 			limited++
 			c.stats.add(cl.endpoint, func(s *PageStats) { s.RateLimited++ })
@@ -148,9 +151,6 @@ func (c *Client) send(ctx context.Context, cl *call) (*response, error) {
 				return nil, apiErr
 			}
 			if cl.fo {
-				if apiErr.Code == 1960 {
-					c.limits.refused()
-				}
 				c.limits.pause(cl.endpoint, wait)
 			}
 			c.retried(cl, fmt.Sprintf("HTTP 409 code %d", apiErr.Code), wait, nil)

@@ -3,6 +3,7 @@ package sim
 import (
 	"sort"
 	"strconv"
+	"sync/atomic"
 )
 
 // Platform families: a host draws its detections from the generic QIDs and
@@ -69,14 +70,28 @@ type knowledgeBase struct {
 	rangeIdx []uint8
 	// byFamily lists knowledge base positions per family.
 	byFamily [famCount][]int32
+	// now is the clock the records are dated against; cache holds the
+	// records built so far.
+	now   int64
+	cache []atomic.Pointer[vuln]
+}
+
+// facts returns the full record at position pos, building it on first use.
+func (kb *knowledgeBase) facts(pos int) *vuln {
+	if v := kb.cache[pos].Load(); v != nil {
+		return v
+	}
+	v := kb.vulnAt(pos, kb.now)
+	kb.cache[pos].Store(&v)
+	return &v
 }
 
 // kbSeed fixes the knowledge base independently of the data seed, so QIDs
 // mean the same thing in every simulated subscription.
 const kbSeed = 0x51a1c0de
 
-func newKnowledgeBase(size int) *knowledgeBase {
-	kb := &knowledgeBase{}
+func newKnowledgeBase(size int, now int64) *knowledgeBase {
+	kb := &knowledgeBase{now: now}
 	total := 0
 	for _, r := range kbRanges {
 		total += r.share
@@ -110,6 +125,7 @@ func newKnowledgeBase(size int) *knowledgeBase {
 			kb.rangeIdx = append(kb.rangeIdx, uint8(ri))
 		}
 	}
+	kb.cache = make([]atomic.Pointer[vuln], len(kb.qids))
 	// Ranges are listed in ascending order, so qids are already sorted.
 	for pos := range kb.qids {
 		f := kbRanges[kb.rangeIdx[pos]].fam

@@ -228,7 +228,7 @@ func (rc *reqCtx) bodyFault(f *FaultRule) {
 		}, resume: true}
 	case FaultCorrupt:
 		rc.corrupt = true
-		if rc.ep != EndpointDetections {
+		if rc.ep != EndpointDetections && rc.ep != EndpointKB {
 			rc.body = &corruptWriter{w: rc.out(), at: cut}
 		}
 	}

@@ -17,7 +17,6 @@ type Server struct {
 	opts    Options
 	seed    uint64
 	kb      *knowledgeBase
-	kbCache []atomic.Pointer[vuln]
 	world   atomic.Pointer[world]
 	limits  *limiter
 	faults  FaultSpec
@@ -74,7 +73,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:   o,
 		seed:   uint64(o.Seed),
-		kb:     newKnowledgeBase(o.KnowledgeBaseSize),
+		kb:     newKnowledgeBase(o.KnowledgeBaseSize, o.Now.Unix()),
 		faults: faults,
 		perEP:  map[Endpoint]int{},
 		stats: Stats{
@@ -83,7 +82,6 @@ func New(opts Options) (*Server, error) {
 			Faults:    map[FaultKind]int{},
 		},
 	}
-	s.kbCache = make([]atomic.Pointer[vuln], len(s.kb.qids))
 	s.limits = newLimiter(o.Limits, time.Now)
 	s.world.Store(newWorld(o, s.kb))
 	return s, nil
