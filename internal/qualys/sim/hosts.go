@@ -169,7 +169,8 @@ func (w *world) hostAt(i int) host {
 	n := strconv.Itoa(i + 1)
 	h.hostname = h.role + "-" + h.env + "-" + n
 	h.domain = h.site + ".corp.example.com"
-	h.ip = "10." + strconv.Itoa(16+i>>16&127) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+	ip := i + 1
+	h.ip = "10." + strconv.Itoa(16+ip>>16&127) + "." + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
 	if r.chance(0.3) {
 		h.ipv6 = "2001:db8:" + strconv.FormatInt(int64(i>>16), 16) + ":" + strconv.FormatInt(int64(i&0xffff), 16) + "::" + strconv.FormatInt(int64(1+r.intn(0xfffe)), 16)
 	}
@@ -192,12 +193,12 @@ func (w *world) hostAt(i int) host {
 		h.groupID = "sg-" + hexN(&r, 17)
 		h.groupName = pick(&r, []string{"launch-wizard-2", "default", "web-sg", "app-sg", "db-sg"})
 		h.reservationID = "r-" + hexN(&r, 17)
-		h.privateIP = "172.31." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+		h.privateIP = "172.31." + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
 		h.ip = h.privateIP
 		if r.chance(0.4) {
 			h.publicIP = "198.51.100." + strconv.Itoa(1+r.intn(254))
 		}
-		h.hostname = "ip-172-31-" + strconv.Itoa(i>>8&255) + "-" + strconv.Itoa(i&255)
+		h.hostname = "ip-172-31-" + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
 		h.domain = "ec2.internal"
 		if h.region != "us-east-1" {
 			h.domain = h.region + ".compute.internal"
@@ -209,7 +210,7 @@ func (w *world) hostAt(i int) host {
 		h.vmSize = pick(&r, azureSizes)
 		h.subscriptionID = uuidOf(&r)
 		h.resourceGroup = "rg-" + h.env + "-" + h.site
-		h.privateIP = "172.16." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+		h.privateIP = "172.16." + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
 		h.ip = h.privateIP
 		if r.chance(0.3) {
 			h.publicIP = "203.0.113." + strconv.Itoa(1+r.intn(254))
@@ -225,7 +226,7 @@ func (w *world) hostAt(i int) host {
 		h.projectNo = strconv.FormatInt(1000000000000+int64(r.intn(8999999999))*100, 10)
 		h.network = pick(&r, []string{"default", "shared-vpc", "prod-vpc"})
 		h.imageID = "projects/" + pick(&r, []string{"ubuntu-os-cloud", "rhel-cloud", "windows-cloud", "debian-cloud"}) + "/global/images/img-" + strconv.Itoa(20240000+r.intn(999))
-		h.privateIP = "10.128." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+		h.privateIP = "10.128." + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
 		h.ip = h.privateIP
 		if r.chance(0.3) {
 			h.publicIP = "192.0.2." + strconv.Itoa(1+r.intn(254))

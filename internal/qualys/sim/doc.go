@@ -1,0 +1,37 @@
+// Package sim is a simulated Qualys API: a deterministic, scalable fake of
+// the endpoints qgraph's Qualys client calls, served over HTTP, so qgraph
+// can be run, tested and benchmarked without a Qualys account.
+//
+// Endpoints, at the real paths and with the real XML shapes (declarations,
+// DOCTYPE lines, comments, CDATA, keep-alive comments, envelopes and error
+// bodies):
+//
+//	GET      /qps/rest/portal/version
+//	GET|POST /api/2.0/fo/asset/host/                  host list (ID_SET or HOST_LIST, WARNING/URL paging)
+//	POST     /qps/rest/2.0/search/am/hostasset        host assets (hasMoreRecords/lastId paging)
+//	GET|POST /api/2.0/fo/asset/host/vm/detection/     host detections (WARNING/URL paging)
+//	GET|POST /api/2.0/fo/knowledge_base/vuln/         KnowledgeBase
+//	POST     /qps/rest/3.0/search/was/webapp          WAS web apps (offset or id paging)
+//	POST     /qps/rest/3.0/search/was/finding/        WAS findings
+//	POST     /qps/rest/3.0/count/was/{webapp,finding} WAS counts
+//	GET      /api/2.0/fo/activity_log/                legacy credential check (CSV)
+//
+// and the simulator's own control endpoints under /sim/ (see serveControl).
+//
+// Data is generated lazily: every host, detection, web app and finding is a
+// pure function of the seed, its index and the simulated epoch, so the
+// server holds no dataset and any page can be produced on demand; memory
+// does not grow with the number of hosts or detections. The same Options
+// and the same sequence of Advance calls give byte-identical responses; the
+// simulated clock moves only through Advance, never with the wall clock.
+//
+// The FO endpoints enforce Basic credentials, X-Requested-With, a sliding
+// rate limit and a concurrency limit with the real headers and 409 bodies;
+// QPS endpoints answer errors with HTTP 200 and a responseCode, as Qualys
+// does. Faults (5xx, slow or stalled responses, resets, hang-ups, truncated
+// or corrupt bodies, HTML pages, 409s) are injected by FaultSpec rules,
+// chosen by request number or at a seeded rate.
+//
+// A Server is safe for concurrent use. It never reads the wall clock for
+// data, only for rate-limit windows and injected delays.
+package sim
