@@ -198,7 +198,7 @@ func (w *world) hostAt(i int) host {
 		if r.chance(0.4) {
 			h.publicIP = "198.51.100." + strconv.Itoa(1+r.intn(254))
 		}
-		h.hostname = "ip-172-31-" + strconv.Itoa(ip>>8&255) + "." + strconv.Itoa(ip&255)
+		h.hostname = "ip-172-31-" + strconv.Itoa(ip>>8&255) + "-" + strconv.Itoa(ip&255)
 		h.domain = "ec2.internal"
 		if h.region != "us-east-1" {
 			h.domain = h.region + ".compute.internal"
