@@ -169,6 +169,10 @@ func (p *parser) parseQuery() *Query {
 			stage = stageLimit
 			p.next()
 			q.Limit, q.HasLimit = p.parseCount("LIMIT", 1), true
+		case t.isKeyword("WITH"):
+			p.errorf(t.pos, "expected %s, found \"WITH\" (a WITH filter comes before the AS alias)", expectedAfter(stage))
+			p.next()
+			p.advance()
 		default:
 			p.errorExpected(expectedAfter(stage))
 			p.next()
