@@ -72,6 +72,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	})
 	root.AddCommand(
 		newVersionCmd(f),
+		newUploadCmd(f),
 		newSyncCmd(f, nil),
 		newJobsCmd(f),
 		newInstancesCmd(f),
