@@ -146,3 +146,22 @@ func TestEC2PartitionFollowsRegion(t *testing.T) {
 		}
 	}
 }
+
+func TestFixedDetectionClosesFinding(t *testing.T) {
+	port, ssl := int64(443), false
+	h := &qualys.DetectionHost{ID: 77, IP: "10.0.0.7"}
+	target := fallbackTarget(h)
+	for status, open := range map[string]bool{"New": true, "Active": true, "Re-Opened": true, "Fixed": false} {
+		d := &qualys.Detection{QID: 100, Type: "Confirmed", Severity: 4, Port: &port, Protocol: "tcp", SSL: &ssl, Status: status}
+		e := HostFinding(h, d, &target, &FindingOptions{})
+		if e.Properties["open"] != open {
+			t.Errorf("status %s: open=%v", status, e.Properties["open"])
+		}
+		if e.Key != "hostId:77|port:443|protocol:tcp|qid:100|ssl:0" {
+			t.Errorf("key %s", e.Key)
+		}
+		if err := graph.ValidateEntity(&e); err != nil {
+			t.Error(err)
+		}
+	}
+}
