@@ -76,6 +76,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newSyncCmd(f, nil),
 		newJobsCmd(f),
 		newInstancesCmd(f),
+		newSimulateCmd(f),
 	)
 	return root
 }
