@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -104,7 +105,7 @@ func (c *committer) run(ctx context.Context) (*store.SyncResult, error) {
 	}
 	for _, k := range []*objectKind{&entityKind, &relationshipKind, &mappingKind} {
 		if err := c.merge(ctx, k); err != nil {
-			return nil, fmt.Errorf("merge %ss: %w", k.kind, err)
+			return nil, fmt.Errorf("merge %s: %w", k.table, err)
 		}
 	}
 	if err := c.dangling(ctx); err != nil {
@@ -126,9 +127,12 @@ func (c *committer) args() pgx.NamedArgs {
 
 // exec runs one statement of the merge, naming it in errors.
 func (c *committer) exec(ctx context.Context, what, sql string) error {
-	if _, err := c.tx.Exec(ctx, sql, c.args()); err != nil {
+	start := time.Now()
+	tag, err := c.tx.Exec(ctx, sql, c.args())
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	c.s.db.log.Debug("sync statement", "scope", c.s.p.Scope, "step", what, "rows", tag.RowsAffected(), "duration", time.Since(start))
 	return nil
 }
 
@@ -159,8 +163,17 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	if err := c.exec(ctx, "update changed objects", updateSQL(k)); err != nil {
 		return err
 	}
+	rebuild, err := c.dropIndexesForBulk(ctx, k)
+	if err != nil {
+		return err
+	}
 	if err := c.exec(ctx, "create new objects", createSQL(k)); err != nil {
 		return err
+	}
+	for _, def := range rebuild {
+		if err := c.exec(ctx, "rebuild index", def); err != nil {
+			return err
+		}
 	}
 	if err := c.exec(ctx, "find objects to delete", "CREATE TEMP TABLE "+k.gone+" ON COMMIT DROP AS "+c.goneSQL(k)); err != nil {
 		return err
@@ -169,6 +182,56 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 		return err
 	}
 	return c.count(ctx, k)
+}
+
+// bulkCreates is the number of new objects from which a commit that at
+// least doubles a table drops its secondary indexes and builds them again
+// afterwards: building an index from sorted rows is many times faster than
+// inserting a million rows into it one by one.
+const bulkCreates = 50000
+
+// dropIndexesForBulk drops the secondary indexes of k's table when this
+// commit creates enough objects to make rebuilding them cheaper, and
+// returns the statements that rebuild them. The drop holds an exclusive
+// lock on the table until the commit ends, so readers wait for a bulk
+// load instead of seeing it half done.
+func (c *committer) dropIndexesForBulk(ctx context.Context, k *objectKind) ([]string, error) {
+	var creates int64
+	if err := c.tx.QueryRow(ctx, "SELECT count(*) FROM "+k.diff+" WHERE st = 'c'").Scan(&creates); err != nil {
+		return nil, fmt.Errorf("count new objects: %w", err)
+	}
+	if creates < bulkCreates {
+		return nil, nil
+	}
+	var existing int64
+	if err := c.tx.QueryRow(ctx, "SELECT count(*) FROM "+k.table).Scan(&existing); err != nil {
+		return nil, fmt.Errorf("count stored objects: %w", err)
+	}
+	if creates < existing {
+		return nil, nil
+	}
+	rows, err := c.tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary AND NOT i.indisunique`, k.table)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", k.table, err)
+	}
+	var names, defs []string
+	var name, def string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &def}, func() error {
+		names, defs = append(names, name), append(defs, def)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", k.table, err)
+	}
+	if _, err := c.tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+		return nil, fmt.Errorf("set maintenance_work_mem: %w", err)
+	}
+	for _, n := range names {
+		if err := c.exec(ctx, "drop index for bulk load", "DROP INDEX "+n); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
 }
 
 // updateSQL archives the current version of every changed or revived

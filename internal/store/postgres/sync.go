@@ -13,11 +13,13 @@ import (
 )
 
 // lockAttempts and lockPause bound how long BeginSync waits for the lock of
-// a sync that has just ended on another connection, whose server process
-// may take a moment to release it.
+// a sync that has just ended on another connection, or whose process died:
+// the server releases the lock when it notices (within
+// clientCheckInterval for a long statement).
 const (
-	lockAttempts = 5
-	lockPause    = 50 * time.Millisecond
+	lockAttempts        = 30
+	lockPause           = 100 * time.Millisecond
+	clientCheckInterval = "500"
 )
 
 // session is an open sync of one scope. It owns one pooled connection that
@@ -71,7 +73,7 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 	}
 	// Let the server notice a vanished client even in the middle of a long
 	// statement, so that a killed process does not keep the lock for long.
-	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = 1000")
+	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = "+clientCheckInterval)
 	if _, err := conn.Exec(ctx, stageSchema); err != nil {
 		s.discard()
 		return nil, fmt.Errorf("begin sync of %s: create staging tables: %w", p.Scope, err)
@@ -180,6 +182,11 @@ func (s *session) discard() {
 	c := s.conn.Hijack()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Stop whatever the server still runs for this connection, so that
+	// the rollback and the lock release do not wait for it to notice.
+	if !c.IsClosed() || c.PgConn().PID() != 0 {
+		_ = c.PgConn().CancelRequest(ctx)
+	}
 	_ = c.Close(ctx)
 }
 

@@ -17,12 +17,14 @@ CREATE TABLE entities (
     UNIQUE (scope, key)
 );
 CREATE INDEX entities_type_live ON entities (type) WHERE NOT deleted;
-CREATE INDEX entities_qid ON entities ((props -> 'qid'));
-CREATE INDEX entities_open ON entities ((props -> 'open'));
-CREATE INDEX entities_severity ON entities ((props -> 'severity'));
-CREATE INDEX entities_numeric_severity ON entities ((props -> 'numericSeverity'));
-CREATE INDEX entities_host_id ON entities ((props -> 'hostId'));
-CREATE INDEX entities_name ON entities ((props -> 'name'));
+-- Property indexes skip entities without the property; equality filters,
+-- being strict, still use them.
+CREATE INDEX entities_qid ON entities ((props -> 'qid')) WHERE (props -> 'qid') IS NOT NULL;
+CREATE INDEX entities_open ON entities ((props -> 'open')) WHERE (props -> 'open') IS NOT NULL;
+CREATE INDEX entities_severity ON entities ((props -> 'severity')) WHERE (props -> 'severity') IS NOT NULL;
+CREATE INDEX entities_numeric_severity ON entities ((props -> 'numericSeverity')) WHERE (props -> 'numericSeverity') IS NOT NULL;
+CREATE INDEX entities_host_id ON entities ((props -> 'hostId')) WHERE (props -> 'hostId') IS NOT NULL;
+CREATE INDEX entities_name ON entities ((props -> 'name')) WHERE (props -> 'name') IS NOT NULL;
 CREATE INDEX entities_props ON entities USING GIN (props jsonb_path_ops);
 
 CREATE TABLE entity_classes (
@@ -49,8 +51,10 @@ CREATE TABLE relationships (
     hash     BIGINT  NOT NULL,
     UNIQUE (scope, key)
 );
-CREATE INDEX relationships_from_live ON relationships (from_id) WHERE NOT deleted;
-CREATE INDEX relationships_to_live ON relationships (to_id) WHERE NOT deleted;
+-- Endpoint indexes cover deleted relationships too, so that history and
+-- neighbour reads that include them do not scan the table.
+CREATE INDEX relationships_from ON relationships (from_id);
+CREATE INDEX relationships_to ON relationships (to_id);
 CREATE INDEX relationships_type ON relationships (type);
 
 CREATE TABLE entity_versions (
