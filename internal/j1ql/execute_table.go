@@ -45,6 +45,13 @@ func (p *Plan) tableRows(ctx context.Context, st store.Store, rows [][]any) ([]m
 			cols = append(cols, n)
 		}
 	}
+	if len(rows) == 0 {
+		for _, col := range p.columns {
+			if !col.hidden && col.kind != colStar && col.kind != colStarEdge {
+				addCol(col.name)
+			}
+		}
+	}
 	data := make([]map[string]any, 0, len(rows))
 	for _, r := range rows {
 		row := map[string]any{}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qgraph/qgraph/internal/j1ql"
+	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/internal/store/backend"
+)
+
+// QueryOptions are the inputs of qgraph query.
+type QueryOptions struct {
+	Factory        *Factory
+	Query          string
+	Format         string
+	Limit          int
+	Cursor         string
+	Explain        bool
+	IncludeDeleted bool
+	// Now is the time date.now stands for; zero means time.Now.
+	Now time.Time
+}
+
+func newQueryCmd(f *Factory) *cobra.Command { return newQueryCmdWith(f, nil) }
+
+func newQueryCmdWith(f *Factory, runF func(*QueryOptions) error) *cobra.Command {
+	opts := &QueryOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "query [--format table|json|csv] [--limit N] [--cursor C] [--explain] 'J1QL'",
+		Short: "Run a J1QL query against the graph",
+		Long: "Runs one J1QL query and prints one page of its answer (250 rows unless --limit says otherwise).\n" +
+			"With --format json the output is {\"type\": \"list\"|\"table\"|\"tree\", \"data\": [...], \"totalCount\": N, \"cursor\": \"…\"};\n" +
+			"pass the cursor back with --cursor for the next page. --explain prints the plan and SQL without running it.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Query = args[0]
+			if err := checkQueryFormat(opts.Format); err != nil {
+				return err
+			}
+			if opts.Limit < 0 || opts.Limit > j1ql.MaxLimit {
+				return withExitCode(ExitUsage, fmt.Errorf("--limit must be between 1 and %d", j1ql.MaxLimit))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return queryRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "rows per page (default 250)")
+	cmd.Flags().StringVar(&opts.Cursor, "cursor", "", "continue from the cursor of a previous page")
+	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "parse and plan the query, print the plan and SQL, do not run it")
+	cmd.Flags().BoolVar(&opts.IncludeDeleted, "include-deleted", false, "also match soft-deleted entities and relationships")
+	return cmd
+}
+
+// checkQueryFormat accepts the output formats of query results.
+func checkQueryFormat(format string) error {
+	switch format {
+	case "table", "json", "csv":
+		return nil
+	}
+	return withExitCode(ExitUsage, fmt.Errorf("unknown --format %q: use table, json or csv", format))
+}
+
+// dialectOf returns the SQL dialect of the store a DSN names, without
+// opening it.
+func dialectOf(dsn string) (store.Dialect, error) {
+	t, err := backend.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	if t.Kind == backend.Postgres {
+		return store.Postgres, nil
+	}
+	return store.SQLite, nil
+}
+
+func queryRun(ctx context.Context, opts *QueryOptions) error {
+	out := opts.Factory.IO.Out
+	jopts := j1ql.Options{Limit: opts.Limit, Cursor: opts.Cursor, IncludeDeleted: opts.IncludeDeleted, Now: opts.Now}
+	if opts.Explain {
+		d, err := dialectOf(opts.Factory.DSN)
+		if err != nil {
+			return err
+		}
+		plan, err := j1ql.Explain(opts.Query, d, jopts)
+		if err != nil {
+			return queryError(opts.Query, err)
+		}
+		_, err = io.WriteString(out, plan)
+		return err
+	}
+	if _, err := j1ql.Parse(opts.Query); err != nil {
+		return queryError(opts.Query, err)
+	}
+	st, err := opts.Factory.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := j1ql.Execute(ctx, st, opts.Query, jopts)
+	if err != nil {
+		return queryError(opts.Query, err)
+	}
+	return writeResult(out, opts.Format, res, opts.Factory.IO.ErrOut)
+}
+
+// queryError turns J1QL errors into one error listing every problem.
+func queryError(src string, err error) error {
+	if list, ok := err.(j1ql.ErrorList); ok && len(list) > 1 {
+		msgs := make([]string, len(list))
+		for i, e := range list {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("invalid query:\n  %s", strings.Join(msgs, "\n  "))
+	}
+	return fmt.Errorf("query: %w", err)
+}
+
+// writeResult prints res in format; for tables a footer on errOut says
+// how many rows there are and how to get the next page.
+func writeResult(w io.Writer, format string, res *j1ql.Result, errOut io.Writer) error {
+	switch format {
+	case "json":
+		return j1ql.WriteJSON(w, res)
+	case "csv":
+		return j1ql.WriteCSV(w, res)
+	}
+	if err := j1ql.WriteTable(w, res); err != nil {
+		return err
+	}
+	if errOut != nil {
+		fmt.Fprintf(errOut, "(%s, %d in total", res.Type, res.TotalCount)
+		if res.Cursor != "" {
+			fmt.Fprintf(errOut, "; next page: --cursor %s", res.Cursor)
+		}
+		fmt.Fprintln(errOut, ")")
+	}
+	return nil
+}
