@@ -76,7 +76,10 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		newSyncCmd(f, nil),
 		newJobsCmd(f),
 		newInstancesCmd(f),
+		newDemoCmd(f, nil),
 		newSimulateCmd(f),
+		newQueryCmd(f),
+		newQuestionsCmd(f),
 	)
 	return root
 }
