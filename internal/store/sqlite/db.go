@@ -36,8 +36,13 @@ type Options struct {
 type DB struct {
 	path   string
 	log    *slog.Logger
-	writer *sql.DB // one connection: every write goes through it
-	reader *sql.DB // read-only connections
+	writer   *sql.DB // one connection for state, jobs and migrations
+	reader   *sql.DB // read-only connections
+	sessions *sql.DB // one connection per open sync session
+
+	// writeMu serialises this process's write transactions, so that they
+	// queue here rather than in SQLite's busy timeout.
+	writeMu sync.Mutex
 
 	mu      sync.Mutex
 	syncing map[string]bool // scopes with an open sync session
@@ -81,6 +86,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	readerDSN := base + "?_pragma=" + busy +
 		"&_pragma=query_only(1)" +
 		"&_pragma=cache_size(-16384)"
+	sessionDSN := base + "?_pragma=" + busy +
+		"&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(0)" +
+		"&_pragma=cache_size(-65536)" +
+		"&_pragma=temp_store(FILE)"
 
 	writer, err := sql.Open("sqlite", writerDSN)
 	if err != nil {
@@ -104,6 +114,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	reader.SetMaxOpenConns(opts.Readers)
 	reader.SetMaxIdleConns(opts.Readers)
 	db.reader = reader
+	sessions, err := sql.Open("sqlite", sessionDSN)
+	if err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("open SQLite store %s: %w", path, err)
+	}
+	sessions.SetMaxIdleConns(2)
+	db.sessions = sessions
 	return db, nil
 }
 
@@ -144,6 +162,9 @@ func (db *DB) Dialect() store.Dialect { return store.SQLite }
 // Close releases the connections. Open sync sessions must be finished first.
 func (db *DB) Close() error {
 	var errs []error
+	if db.sessions != nil {
+		errs = append(errs, db.sessions.Close())
+	}
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}

@@ -2,176 +2,133 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"database/sql"
 
 	"github.com/qgraph/qgraph/internal/store"
 )
 
+// namedMax is the :max parameter: the largest id before an insert.
+func namedMax(max int64) any { return sql.Named("max", max) }
+
+// Entity merge statements. They run in order inside the commit's
+// transaction; temp.gone and temp.changed are work tables.
 const (
-	entityColumns    = `id, key, type, classes, props, version, deleted`
-	stagedEntitySQL  = `SELECT key, type, classes, props FROM stage_entities ORDER BY key`
-	storedEntitySQL  = `SELECT ` + entityColumns + ` FROM entities WHERE scope = ? ORDER BY key`
-	entityByKeySQL   = `SELECT ` + entityColumns + ` FROM entities WHERE scope = ? AND key = ?`
-	insertEntitySQL  = `INSERT INTO entities (scope, key, type, classes, props, version, begin_on, deleted, job_id) VALUES (?, ?, ?, ?, ?, 1, ?, 0, ?)`
-	archiveEntitySQL = `INSERT INTO entity_versions (entity_id, version, type, classes, props, begin_on, end_on, deleted, job_id)
-		SELECT id, version, type, classes, props, begin_on, ?, deleted, job_id FROM entities WHERE id = ?`
-	updateEntitySQL = `UPDATE entities SET type = ?, classes = ?, props = ?, version = version + 1, begin_on = ?, deleted = 0, job_id = ? WHERE id = ?`
-	deleteEntitySQL = `UPDATE entities SET version = version + 1, begin_on = ?, deleted = 1, job_id = ? WHERE id = ?`
-	insertClassSQL  = `INSERT OR IGNORE INTO entity_classes (entity_id, class) VALUES (?, ?)`
-	deleteClassSQL  = `DELETE FROM entity_classes WHERE entity_id = ?`
-	touchingSQL     = `SELECT id FROM relationships WHERE from_id = ? AND NOT deleted
-		UNION SELECT id FROM relationships WHERE to_id = ? AND NOT deleted`
+	// goneUnseenEntities collects, in Replace mode, the live entities of the
+	// scope that the job did not produce, except those of partial types.
+	goneUnseenEntities = `INSERT INTO temp.gone (id)
+		SELECT e.id FROM entities e
+		WHERE e.scope = :scope AND NOT e.deleted
+		  AND NOT EXISTS (SELECT 1 FROM temp.stage_entities s WHERE s.key = e.key)
+		  AND e.type NOT IN (SELECT type FROM temp.partial_types)`
+	// goneNamedEntities collects, in Merge mode, the live entities that the
+	// batches named in Deletes.
+	goneNamedEntities = `INSERT INTO temp.gone (id)
+		SELECT e.id FROM temp.stage_deletes d JOIN entities e ON e.scope = :scope AND e.key = d.key
+		WHERE d.kind = 'entity' AND NOT e.deleted`
+	archiveGoneEntities = `INSERT INTO entity_versions (entity_id, version, type, classes, props, begin_on, end_on, deleted, job_id)
+		SELECT e.id, e.version, e.type, e.classes, e.props, e.begin_on, :now, e.deleted, e.job_id
+		FROM temp.gone g JOIN entities e ON e.id = g.id`
+	deleteGoneEntities = `UPDATE entities SET version = version + 1, begin_on = :now, deleted = 1, job_id = :job
+		WHERE id IN (SELECT id FROM temp.gone)`
+	logGoneEntities = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT e.scope, 'entity', e.key, e.type, 'deleted', e.id, e.version, :job, :now
+		FROM temp.gone g JOIN entities e ON e.id = g.id ORDER BY e.key`
+	// cascadeGone collects the live relationships, of any scope, touching a
+	// deleted entity.
+	cascadeGone = `INSERT OR IGNORE INTO temp.gone_rels (id)
+		SELECT r.id FROM temp.gone g JOIN relationships r ON r.from_id = g.id WHERE NOT r.deleted
+		UNION
+		SELECT r.id FROM temp.gone g JOIN relationships r ON r.to_id = g.id WHERE NOT r.deleted`
+
+	// findChangedEntities collects the staged entities whose stored version
+	// is deleted or differs in type, classes or properties.
+	findChangedEntities = `INSERT INTO temp.changed (id, key, was_deleted, classes_changed)
+		SELECT e.id, e.key, e.deleted, e.classes <> s.classes
+		FROM temp.stage_entities s JOIN entities e ON e.scope = :scope AND e.key = s.key
+		WHERE e.deleted OR e.type <> s.type OR e.classes <> s.classes OR e.props <> s.props`
+	archiveChangedEntities = `INSERT INTO entity_versions (entity_id, version, type, classes, props, begin_on, end_on, deleted, job_id)
+		SELECT e.id, e.version, e.type, e.classes, e.props, e.begin_on, :now, e.deleted, e.job_id
+		FROM temp.changed c JOIN entities e ON e.id = c.id`
+	updateChangedEntities = `UPDATE entities
+		SET type = s.type, classes = s.classes, props = s.props, version = entities.version + 1,
+		    begin_on = :now, deleted = 0, job_id = :job
+		FROM temp.changed c JOIN temp.stage_entities s ON s.key = c.key
+		WHERE entities.id = c.id`
+	dropChangedClasses = `DELETE FROM entity_classes
+		WHERE entity_id IN (SELECT id FROM temp.changed WHERE classes_changed)`
+	addChangedClasses = `INSERT OR IGNORE INTO entity_classes (entity_id, class)
+		SELECT c.id, j.value FROM temp.changed c JOIN entities e ON e.id = c.id, json_each(e.classes) j
+		WHERE c.classes_changed`
+	logChangedEntities = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT :scope, 'entity', e.key, e.type, CASE WHEN c.was_deleted THEN 'created' ELSE 'updated' END,
+		       e.id, e.version, :job, :now
+		FROM temp.changed c JOIN entities e ON e.id = c.id ORDER BY e.key`
+
+	// insertNewEntities creates the staged entities the scope does not
+	// have; their ids are all above :max, the largest id before.
+	insertNewEntities = `INSERT INTO entities (scope, key, type, classes, props, version, begin_on, deleted, job_id)
+		SELECT :scope, s.key, s.type, s.classes, s.props, 1, :now, 0, :job
+		FROM temp.stage_entities s
+		WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.scope = :scope AND e.key = s.key)
+		ORDER BY s.key`
+	addNewClasses = `INSERT OR IGNORE INTO entity_classes (entity_id, class)
+		SELECT e.id, j.value FROM entities e, json_each(e.classes) j WHERE e.id > :max`
+	logNewEntities = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT :scope, 'entity', e.key, e.type, 'created', e.id, 1, :job, :now
+		FROM entities e WHERE e.id > :max ORDER BY e.id`
 )
 
-func scanStagedEntity(s scanner, r *row) error { return s.Scan(&r.key, &r.typ, &r.a, &r.b) }
-
-func scanStoredEntity(s scanner, r *row) error {
-	return s.Scan(&r.id, &r.key, &r.typ, &r.a, &r.b, &r.version, &r.deleted)
-}
-
-// mergeEntities applies the staged entities, then (Replace) deletes unseen
-// entities of non-partial types or (Merge) the staged deletes.
+// mergeEntities deletes what goes (unseen in Replace mode, named in Merge
+// mode) with the relationships touching it, then updates changed entities
+// and creates new ones.
 func (c *committer) mergeEntities(ctx context.Context) error {
-	staged, err := c.s.stage.conn.QueryContext(ctx, stagedEntitySQL)
-	if err != nil {
-		return fmt.Errorf("read staged entities: %w", err)
-	}
-	sc := &cursor{rows: staged, scan: scanStagedEntity}
-	var stored *cursor
-	if c.r != nil {
-		rows, err := c.r.QueryContext(ctx, storedEntitySQL, c.scope)
-		if err != nil {
-			sc.close()
-			return c.s.db.wrap("read stored entities", err)
-		}
-		stored = &cursor{rows: rows, scan: scanStoredEntity}
-	}
-	unseen := func(ctx context.Context, ex *row) error {
-		if ex.deleted || c.partial[ex.typ] {
-			return nil
-		}
-		return c.deleteEntity(ctx, ex)
-	}
-	if err := c.pair(ctx, sc, stored, c.entityByKey, c.putEntity, unseen); err != nil {
-		return fmt.Errorf("merge entities: %w", err)
-	}
-	err = c.stagedDeletes(ctx, store.KindEntity, func(ctx context.Context, key string) error {
-		ex, err := c.entityByKey(ctx, key)
-		if err != nil || ex == nil || ex.deleted {
-			return err
-		}
-		return c.deleteEntity(ctx, ex)
-	})
-	if err != nil {
-		return fmt.Errorf("delete entities: %w", err)
-	}
-	return nil
-}
-
-// entityByKey reads a stored entity of the scope through the write
-// transaction.
-func (c *committer) entityByKey(ctx context.Context, key string) (*row, error) {
-	return c.queryRow(ctx, entityByKeySQL, scanStoredEntity, c.scope, key)
-}
-
-// putEntity creates, revives, updates or leaves alone one entity.
-func (c *committer) putEntity(ctx context.Context, st, ex *row) error {
-	switch {
-	case ex == nil:
-		res, err := c.exec(ctx, insertEntitySQL, c.scope, st.key, st.typ, st.a, st.b, c.now, c.job)
-		if err != nil {
-			return fmt.Errorf("create entity %s: %w", st.key, err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("create entity %s: %w", st.key, err)
-		}
-		if err := c.setClasses(ctx, id, st.a, false); err != nil {
-			return fmt.Errorf("create entity %s: %w", st.key, err)
-		}
-		count(c.res.Entities, st.typ, created)
-		return c.logChange(ctx, c.scope, store.KindEntity, st.key, st.typ, store.Created, id, 1)
-	case !ex.deleted && ex.typ == st.typ && ex.a == st.a && ex.b == st.b:
-		count(c.res.Entities, st.typ, unchanged)
-		return nil
-	}
-	if _, err := c.exec(ctx, archiveEntitySQL, c.now, ex.id); err != nil {
-		return fmt.Errorf("keep version %d of entity %s: %w", ex.version, ex.key, err)
-	}
-	if _, err := c.exec(ctx, updateEntitySQL, st.typ, st.a, st.b, c.now, c.job, ex.id); err != nil {
-		return fmt.Errorf("update entity %s: %w", st.key, err)
-	}
-	if ex.a != st.a {
-		if err := c.setClasses(ctx, ex.id, st.a, true); err != nil {
-			return fmt.Errorf("update entity %s: %w", st.key, err)
-		}
-	}
-	op, pick := store.Updated, updated
-	if ex.deleted {
-		op, pick = store.Created, created
-	}
-	count(c.res.Entities, st.typ, pick)
-	return c.logChange(ctx, c.scope, store.KindEntity, st.key, st.typ, op, ex.id, ex.version+1)
-}
-
-// setClasses writes the entity_classes rows of an entity from its classes
-// JSON.
-func (c *committer) setClasses(ctx context.Context, id int64, classesJSON string, replace bool) error {
-	var classes []string
-	if err := json.Unmarshal([]byte(classesJSON), &classes); err != nil {
-		return fmt.Errorf("decode classes: %w", err)
-	}
-	if replace {
-		if _, err := c.exec(ctx, deleteClassSQL, id); err != nil {
-			return err
-		}
-	}
-	for _, cl := range classes {
-		if _, err := c.exec(ctx, insertClassSQL, id, cl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// deleteEntity soft-deletes a live entity and every relationship touching
-// it, in any scope.
-func (c *committer) deleteEntity(ctx context.Context, ex *row) error {
-	if _, err := c.exec(ctx, archiveEntitySQL, c.now, ex.id); err != nil {
-		return fmt.Errorf("keep version %d of entity %s: %w", ex.version, ex.key, err)
-	}
-	if _, err := c.exec(ctx, deleteEntitySQL, c.now, c.job, ex.id); err != nil {
-		return fmt.Errorf("delete entity %s: %w", ex.key, err)
-	}
-	count(c.res.Entities, ex.typ, deleted)
-	if err := c.logChange(ctx, c.scope, store.KindEntity, ex.key, ex.typ, store.Deleted, ex.id, ex.version+1); err != nil {
+	if err := c.run(ctx, "reset work table", `DELETE FROM temp.gone`, `DELETE FROM temp.changed`); err != nil {
 		return err
 	}
-	st, err := c.stmt(ctx, touchingSQL)
+	collect := goneUnseenEntities
+	if c.s.p.Mode != store.Replace {
+		collect = goneNamedEntities
+	}
+	n, err := c.exec(ctx, "find entities to delete", collect)
 	if err != nil {
 		return err
 	}
-	rows, err := st.QueryContext(ctx, ex.id, ex.id)
-	if err != nil {
-		return fmt.Errorf("find relationships of deleted entity %s: %w", ex.key, err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("find relationships of deleted entity %s: %w", ex.key, err)
+	if n > 0 {
+		if err := c.run(ctx, "delete entities", archiveGoneEntities, deleteGoneEntities, logGoneEntities); err != nil {
+			return err
 		}
-		ids = append(ids, id)
+		if err := c.run(ctx, "find relationships of deleted entities", `DELETE FROM temp.gone_rels`, cascadeGone); err != nil {
+			return err
+		}
+		if err := c.deleteGoneRelationships(ctx); err != nil {
+			return err
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("find relationships of deleted entity %s: %w", ex.key, err)
+
+	n, err = c.exec(ctx, "find changed entities", findChangedEntities)
+	if err != nil {
+		return err
 	}
-	for _, id := range ids {
-		if err := c.deleteRelationshipByID(ctx, id); err != nil {
-			return fmt.Errorf("delete relationships of entity %s: %w", ex.key, err)
+	if n > 0 {
+		if err := c.run(ctx, "update entities", archiveChangedEntities, updateChangedEntities,
+			dropChangedClasses, addChangedClasses, logChangedEntities); err != nil {
+			return err
+		}
+	}
+
+	var max int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM entities`).Scan(&max); err != nil {
+		return err
+	}
+	n, err = c.exec(ctx, "create entities", insertNewEntities)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		for _, q := range []string{addNewClasses, logNewEntities} {
+			if _, err := c.exec(ctx, "create entities", q, namedMax(max)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

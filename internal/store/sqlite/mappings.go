@@ -10,16 +10,37 @@ import (
 )
 
 const (
-	mappingColumns    = `id, key, type, class, body, version, deleted`
-	stagedMappingSQL  = `SELECT key, type, class, body FROM stage_mappings ORDER BY key`
-	storedMappingSQL  = `SELECT ` + mappingColumns + ` FROM mappings WHERE scope = ? ORDER BY key`
-	mappingByKeySQL   = `SELECT ` + mappingColumns + ` FROM mappings WHERE scope = ? AND key = ?`
+	mappingByKeySQL   = `SELECT id, key, type, class, body, version, deleted FROM mappings WHERE scope = ? AND key = ?`
 	insertMappingSQL  = `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq) VALUES (?, ?, ?, ?, ?, 1, ?, 0, ?, ?)`
 	archiveMappingSQL = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, begin_on, end_on, deleted, job_id)
 		SELECT id, version, type, class, body, begin_on, ?, deleted, job_id FROM mappings WHERE id = ?`
 	updateMappingSQL = `UPDATE mappings SET type = ?, class = ?, body = ?, version = version + 1, begin_on = ?, deleted = 0, job_id = ?, seq = ? WHERE id = ?`
 	deleteMappingSQL = `UPDATE mappings SET version = version + 1, begin_on = ?, deleted = 1, job_id = ?, seq = ? WHERE id = ?`
+	// goneUnseenMappings and goneNamedMappings collect the mappings to
+	// delete in Replace and Merge mode.
+	goneUnseenMappings = `INSERT INTO temp.gone (id)
+		SELECT m.id FROM mappings m
+		WHERE m.scope = :scope AND NOT m.deleted
+		  AND NOT EXISTS (SELECT 1 FROM temp.stage_mappings s WHERE s.key = m.key)
+		  AND m.type NOT IN (SELECT type FROM temp.partial_types)`
+	goneNamedMappings = `INSERT INTO temp.gone (id)
+		SELECT m.id FROM temp.stage_deletes d JOIN mappings m ON m.scope = :scope AND m.key = d.key
+		WHERE d.kind = 'mapping' AND NOT m.deleted`
 )
+
+// mappingChunk is how many staged mappings are read at a time.
+const mappingChunk = 500
+
+// row is one stored or staged mapping.
+type row struct {
+	id      int64
+	key     string
+	typ     string
+	class   string
+	body    string
+	version int64
+	deleted bool
+}
 
 // mappingBody is the stored JSON of a mapped relationship, without its
 // key, type and class.
@@ -76,58 +97,84 @@ func decodeMapping(body string, m *graph.MappedRelationship) error {
 	return nil
 }
 
-func scanStagedMapping(s scanner, r *row) error { return s.Scan(&r.key, &r.typ, &r.a, &r.b) }
-
-func scanStoredMapping(s scanner, r *row) error {
-	return s.Scan(&r.id, &r.key, &r.typ, &r.a, &r.b, &r.version, &r.deleted)
-}
-
-// mergeMappings applies the staged mapped relationships.
+// mergeMappings applies the staged mapped relationships one by one (each
+// change takes the next seq), then deletes unseen (Replace) or named
+// (Merge) mappings.
 func (c *committer) mergeMappings(ctx context.Context) error {
-	staged, err := c.s.stage.conn.QueryContext(ctx, stagedMappingSQL)
-	if err != nil {
-		return fmt.Errorf("read staged mappings: %w", err)
-	}
-	sc := &cursor{rows: staged, scan: scanStagedMapping}
-	var stored *cursor
-	if c.r != nil {
-		rows, err := c.r.QueryContext(ctx, storedMappingSQL, c.scope)
+	after := ""
+	for {
+		chunk, err := c.stagedMappings(ctx, after)
 		if err != nil {
-			sc.close()
-			return c.s.db.wrap("read stored mappings", err)
-		}
-		stored = &cursor{rows: rows, scan: scanStoredMapping}
-	}
-	unseen := func(ctx context.Context, ex *row) error {
-		if ex.deleted || c.partial[ex.typ] {
-			return nil
-		}
-		return c.deleteMapping(ctx, ex)
-	}
-	if err := c.pair(ctx, sc, stored, c.mappingByKey, c.putMapping, unseen); err != nil {
-		return fmt.Errorf("merge mappings: %w", err)
-	}
-	err = c.stagedDeletes(ctx, store.KindMapping, func(ctx context.Context, key string) error {
-		ex, err := c.mappingByKey(ctx, key)
-		if err != nil || ex == nil || ex.deleted {
 			return err
 		}
-		return c.deleteMapping(ctx, ex)
-	})
+		if len(chunk) == 0 {
+			break
+		}
+		for i := range chunk {
+			if err := c.putMapping(ctx, &chunk[i]); err != nil {
+				return err
+			}
+		}
+		after = chunk[len(chunk)-1].key
+	}
+	if _, err := c.exec(ctx, "reset work table", `DELETE FROM temp.gone`); err != nil {
+		return err
+	}
+	collect := goneUnseenMappings
+	if c.s.p.Mode != store.Replace {
+		collect = goneNamedMappings
+	}
+	if _, err := c.exec(ctx, "find mappings to delete", collect); err != nil {
+		return err
+	}
+	rows, err := c.conn.QueryContext(ctx, `SELECT m.id, m.key, m.type, m.class, m.body, m.version, m.deleted
+		FROM temp.gone g JOIN mappings m ON m.id = g.id ORDER BY m.key`)
 	if err != nil {
-		return fmt.Errorf("delete mappings: %w", err)
+		return fmt.Errorf("read mappings to delete: %w", err)
+	}
+	var gone []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.key, &r.typ, &r.class, &r.body, &r.version, &r.deleted); err != nil {
+			rows.Close()
+			return fmt.Errorf("read mappings to delete: %w", err)
+		}
+		gone = append(gone, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read mappings to delete: %w", err)
+	}
+	for i := range gone {
+		if err := c.deleteMapping(ctx, &gone[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (c *committer) mappingByKey(ctx context.Context, key string) (*row, error) {
-	return c.queryRow(ctx, mappingByKeySQL, scanStoredMapping, c.scope, key)
+// stagedMappings reads the next chunk of staged mappings after key.
+func (c *committer) stagedMappings(ctx context.Context, after string) ([]row, error) {
+	rows, err := c.conn.QueryContext(ctx, `SELECT key, type, class, body FROM temp.stage_mappings WHERE key > ? ORDER BY key LIMIT ?`, after, mappingChunk)
+	if err != nil {
+		return nil, fmt.Errorf("read staged mappings: %w", err)
+	}
+	defer rows.Close()
+	var out []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.key, &r.typ, &r.class, &r.body); err != nil {
+			return nil, fmt.Errorf("read staged mappings: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // nextSeq hands out the next mapping seq; the write lock makes max+1 safe.
 func (c *committer) nextSeq(ctx context.Context) (int64, error) {
 	if c.mapSeq == 0 {
-		if err := c.w.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM mappings`).Scan(&c.mapSeq); err != nil {
+		if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM mappings`).Scan(&c.mapSeq); err != nil {
 			return 0, fmt.Errorf("read mapping seq: %w", err)
 		}
 	}
@@ -136,8 +183,15 @@ func (c *committer) nextSeq(ctx context.Context) (int64, error) {
 }
 
 // putMapping creates, revives, updates or leaves alone one mapping.
-func (c *committer) putMapping(ctx context.Context, st, ex *row) error {
-	if ex != nil && !ex.deleted && ex.typ == st.typ && ex.a == st.a && ex.b == st.b {
+func (c *committer) putMapping(ctx context.Context, st *row) error {
+	var ex row
+	err := c.conn.QueryRowContext(ctx, mappingByKeySQL, c.scope, st.key).
+		Scan(&ex.id, &ex.key, &ex.typ, &ex.class, &ex.body, &ex.version, &ex.deleted)
+	found := err == nil
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("read mapping %s: %w", st.key, err)
+	}
+	if found && !ex.deleted && ex.typ == st.typ && ex.class == st.class && ex.body == st.body {
 		count(c.res.Mappings, st.typ, unchanged)
 		return nil
 	}
@@ -145,17 +199,17 @@ func (c *committer) putMapping(ctx context.Context, st, ex *row) error {
 	if err != nil {
 		return err
 	}
-	if ex == nil {
-		if _, err := c.exec(ctx, insertMappingSQL, c.scope, st.key, st.typ, st.a, st.b, c.now, c.job, seq); err != nil {
+	if !found {
+		if _, err := c.conn.ExecContext(ctx, insertMappingSQL, c.scope, st.key, st.typ, st.class, st.body, c.now, c.job, seq); err != nil {
 			return fmt.Errorf("create mapping %s: %w", st.key, err)
 		}
 		count(c.res.Mappings, st.typ, created)
 		return nil
 	}
-	if _, err := c.exec(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
+	if _, err := c.conn.ExecContext(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
 		return fmt.Errorf("keep version %d of mapping %s: %w", ex.version, ex.key, err)
 	}
-	if _, err := c.exec(ctx, updateMappingSQL, st.typ, st.a, st.b, c.now, c.job, seq, ex.id); err != nil {
+	if _, err := c.conn.ExecContext(ctx, updateMappingSQL, st.typ, st.class, st.body, c.now, c.job, seq, ex.id); err != nil {
 		return fmt.Errorf("update mapping %s: %w", st.key, err)
 	}
 	if ex.deleted {
@@ -172,12 +226,24 @@ func (c *committer) deleteMapping(ctx context.Context, ex *row) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.exec(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
+	if _, err := c.conn.ExecContext(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
 		return fmt.Errorf("keep version %d of mapping %s: %w", ex.version, ex.key, err)
 	}
-	if _, err := c.exec(ctx, deleteMappingSQL, c.now, c.job, seq, ex.id); err != nil {
+	if _, err := c.conn.ExecContext(ctx, deleteMappingSQL, c.now, c.job, seq, ex.id); err != nil {
 		return fmt.Errorf("delete mapping %s: %w", ex.key, err)
 	}
 	count(c.res.Mappings, ex.typ, deleted)
 	return nil
 }
+
+// count adds one to the counter picked by pick for typ in m.
+func count(m map[string]store.TypeCounts, typ string, pick func(*store.TypeCounts)) {
+	tc := m[typ]
+	pick(&tc)
+	m[typ] = tc
+}
+
+func created(tc *store.TypeCounts)   { tc.Created++ }
+func updated(tc *store.TypeCounts)   { tc.Updated++ }
+func unchanged(tc *store.TypeCounts) { tc.Unchanged++ }
+func deleted(tc *store.TypeCounts)   { tc.Deleted++ }

@@ -7,189 +7,150 @@ import (
 	"github.com/qgraph/qgraph/internal/store"
 )
 
+// Relationship merge statements, run after the entities are merged so that
+// endpoints resolve against the new state. temp.rel_ends holds the resolved
+// endpoint ids of each staged relationship (NULL when missing or deleted:
+// the relationship is dangling).
 const (
-	relColumns    = `id, key, type, class, from_id, to_id, props, version, deleted`
-	stagedRelSQL  = `SELECT key, type, class, from_scope, from_key, to_scope, to_key, props FROM stage_relationships ORDER BY key`
-	storedRelSQL  = `SELECT ` + relColumns + ` FROM relationships WHERE scope = ? ORDER BY key`
-	relByKeySQL   = `SELECT ` + relColumns + ` FROM relationships WHERE scope = ? AND key = ?`
-	relByIDSQL    = `SELECT ` + relColumns + `, scope FROM relationships WHERE id = ?`
-	endpointSQL   = `SELECT id FROM entities WHERE scope = ? AND key = ? AND NOT deleted`
-	insertRelSQL  = `INSERT INTO relationships (scope, key, type, class, from_id, to_id, props, version, begin_on, deleted, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 0, ?)`
-	archiveRelSQL = `INSERT INTO relationship_versions (relationship_id, version, type, class, from_id, to_id, props, begin_on, end_on, deleted, job_id)
-		SELECT id, version, type, class, from_id, to_id, props, begin_on, ?, deleted, job_id FROM relationships WHERE id = ?`
-	updateRelSQL = `UPDATE relationships SET type = ?, class = ?, from_id = ?, to_id = ?, props = ?, version = version + 1, begin_on = ?, deleted = 0, job_id = ? WHERE id = ?`
-	deleteRelSQL = `UPDATE relationships SET version = version + 1, begin_on = ?, deleted = 1, job_id = ? WHERE id = ?`
+	resolveEnds = `INSERT INTO temp.rel_ends (key, from_id, to_id)
+		SELECT s.key,
+		  (SELECT e.id FROM entities e
+		   WHERE e.scope = CASE s.from_scope WHEN '' THEN :scope ELSE s.from_scope END AND e.key = s.from_key AND NOT e.deleted),
+		  (SELECT e.id FROM entities e
+		   WHERE e.scope = CASE s.to_scope WHEN '' THEN :scope ELSE s.to_scope END AND e.key = s.to_key AND NOT e.deleted)
+		FROM temp.stage_relationships s`
+	// goneUnseenRels collects, in Replace mode, the live relationships of
+	// the scope that the job did not produce (except partial types) or
+	// produced dangling.
+	goneUnseenRels = `INSERT OR IGNORE INTO temp.gone_rels (id)
+		SELECT r.id FROM relationships r LEFT JOIN temp.rel_ends x ON x.key = r.key
+		WHERE r.scope = :scope AND NOT r.deleted
+		  AND CASE WHEN x.key IS NULL THEN r.type NOT IN (SELECT type FROM temp.partial_types)
+		           ELSE x.from_id IS NULL OR x.to_id IS NULL END`
+	// goneNamedRels collects, in Merge mode, the live relationships named in
+	// Deletes or produced dangling.
+	goneNamedRels = `INSERT OR IGNORE INTO temp.gone_rels (id)
+		SELECT r.id FROM temp.stage_deletes d JOIN relationships r ON r.scope = :scope AND r.key = d.key
+		WHERE d.kind = 'relationship' AND NOT r.deleted
+		UNION
+		SELECT r.id FROM temp.rel_ends x JOIN relationships r ON r.scope = :scope AND r.key = x.key
+		WHERE (x.from_id IS NULL OR x.to_id IS NULL) AND NOT r.deleted`
+	archiveGoneRels = `INSERT INTO relationship_versions (relationship_id, version, type, class, from_id, to_id, props, begin_on, end_on, deleted, job_id)
+		SELECT r.id, r.version, r.type, r.class, r.from_id, r.to_id, r.props, r.begin_on, :now, r.deleted, r.job_id
+		FROM temp.gone_rels g JOIN relationships r ON r.id = g.id`
+	deleteGoneRels = `UPDATE relationships SET version = version + 1, begin_on = :now, deleted = 1, job_id = :job
+		WHERE id IN (SELECT id FROM temp.gone_rels)`
+	logGoneRels = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT r.scope, 'relationship', r.key, r.type, 'deleted', r.id, r.version, :job, :now
+		FROM temp.gone_rels g JOIN relationships r ON r.id = g.id ORDER BY r.scope, r.key`
+
+	findChangedRels = `INSERT INTO temp.changed (id, key, was_deleted, classes_changed)
+		SELECT r.id, r.key, r.deleted, 0
+		FROM temp.stage_relationships s
+		JOIN temp.rel_ends x ON x.key = s.key
+		JOIN relationships r ON r.scope = :scope AND r.key = s.key
+		WHERE x.from_id IS NOT NULL AND x.to_id IS NOT NULL
+		  AND (r.deleted OR r.type <> s.type OR r.class <> s.class OR r.props <> s.props
+		       OR r.from_id <> x.from_id OR r.to_id <> x.to_id)`
+	archiveChangedRels = `INSERT INTO relationship_versions (relationship_id, version, type, class, from_id, to_id, props, begin_on, end_on, deleted, job_id)
+		SELECT r.id, r.version, r.type, r.class, r.from_id, r.to_id, r.props, r.begin_on, :now, r.deleted, r.job_id
+		FROM temp.changed c JOIN relationships r ON r.id = c.id`
+	updateChangedRels = `UPDATE relationships
+		SET type = s.type, class = s.class, from_id = x.from_id, to_id = x.to_id, props = s.props,
+		    version = relationships.version + 1, begin_on = :now, deleted = 0, job_id = :job
+		FROM temp.changed c JOIN temp.stage_relationships s ON s.key = c.key JOIN temp.rel_ends x ON x.key = c.key
+		WHERE relationships.id = c.id`
+	logChangedRels = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT :scope, 'relationship', r.key, r.type, CASE WHEN c.was_deleted THEN 'created' ELSE 'updated' END,
+		       r.id, r.version, :job, :now
+		FROM temp.changed c JOIN relationships r ON r.id = c.id ORDER BY r.key`
+
+	insertNewRels = `INSERT INTO relationships (scope, key, type, class, from_id, to_id, props, version, begin_on, deleted, job_id)
+		SELECT :scope, s.key, s.type, s.class, x.from_id, x.to_id, s.props, 1, :now, 0, :job
+		FROM temp.stage_relationships s JOIN temp.rel_ends x ON x.key = s.key
+		WHERE x.from_id IS NOT NULL AND x.to_id IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.scope = :scope AND r.key = s.key)
+		ORDER BY s.key`
+	logNewRels = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
+		SELECT :scope, 'relationship', r.key, r.type, 'created', r.id, 1, :job, :now
+		FROM relationships r WHERE r.id > :max ORDER BY r.id`
 )
 
-func scanStagedRel(s scanner, r *row) error {
-	return s.Scan(&r.key, &r.typ, &r.a, &r.fromScope, &r.fromKey, &r.toScope, &r.toKey, &r.b)
-}
-
-func scanStoredRel(s scanner, r *row) error {
-	return s.Scan(&r.id, &r.key, &r.typ, &r.a, &r.fromID, &r.toID, &r.b, &r.version, &r.deleted)
-}
-
-// mergeRelationships applies the staged relationships after the entities:
-// endpoints resolve to live entities or the relationship is dangling.
+// mergeRelationships resolves endpoints, deletes what goes, updates what
+// changed and creates what is new; dangling relationships are counted and
+// not stored.
 func (c *committer) mergeRelationships(ctx context.Context) error {
-	staged, err := c.s.stage.conn.QueryContext(ctx, stagedRelSQL)
+	if err := c.run(ctx, "reset work tables", `DELETE FROM temp.rel_ends`, `DELETE FROM temp.changed`, `DELETE FROM temp.gone_rels`); err != nil {
+		return err
+	}
+	if err := c.run(ctx, "resolve endpoints", resolveEnds); err != nil {
+		return err
+	}
+	if err := c.collectDangling(ctx); err != nil {
+		return err
+	}
+	collect := goneUnseenRels
+	if c.s.p.Mode != store.Replace {
+		collect = goneNamedRels
+	}
+	if err := c.run(ctx, "find relationships to delete", collect); err != nil {
+		return err
+	}
+	if err := c.deleteGoneRelationships(ctx); err != nil {
+		return err
+	}
+	n, err := c.exec(ctx, "find changed relationships", findChangedRels)
 	if err != nil {
-		return fmt.Errorf("read staged relationships: %w", err)
+		return err
 	}
-	sc := &cursor{rows: staged, scan: scanStagedRel}
-	var stored *cursor
-	if c.r != nil {
-		rows, err := c.r.QueryContext(ctx, storedRelSQL, c.scope)
-		if err != nil {
-			sc.close()
-			return c.s.db.wrap("read stored relationships", err)
-		}
-		stored = &cursor{rows: rows, scan: scanStoredRel}
-	}
-	unseen := func(ctx context.Context, ex *row) error {
-		if ex.deleted || c.partial[ex.typ] {
-			return nil
-		}
-		return c.deleteRelationshipByID(ctx, ex.id)
-	}
-	if err := c.pair(ctx, sc, stored, c.relByKey, c.putRelationship, unseen); err != nil {
-		return fmt.Errorf("merge relationships: %w", err)
-	}
-	err = c.stagedDeletes(ctx, store.KindRelationship, func(ctx context.Context, key string) error {
-		ex, err := c.relByKey(ctx, key)
-		if err != nil || ex == nil || ex.deleted {
+	if n > 0 {
+		if err := c.run(ctx, "update relationships", archiveChangedRels, updateChangedRels, logChangedRels); err != nil {
 			return err
 		}
-		return c.deleteRelationshipByID(ctx, ex.id)
-	})
+	}
+	var max int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM relationships`).Scan(&max); err != nil {
+		return err
+	}
+	n, err = c.exec(ctx, "create relationships", insertNewRels)
 	if err != nil {
-		return fmt.Errorf("delete relationships: %w", err)
+		return err
+	}
+	if n > 0 {
+		if _, err := c.exec(ctx, "create relationships", logNewRels, namedMax(max)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// relByKey reads a stored relationship of the scope through the write
-// transaction.
-func (c *committer) relByKey(ctx context.Context, key string) (*row, error) {
-	return c.queryRow(ctx, relByKeySQL, scanStoredRel, c.scope, key)
+// deleteGoneRelationships soft-deletes the relationships in
+// temp.gone_rels and empties it.
+func (c *committer) deleteGoneRelationships(ctx context.Context) error {
+	return c.run(ctx, "delete relationships", archiveGoneRels, deleteGoneRels, logGoneRels, `DELETE FROM temp.gone_rels`)
 }
 
-// endpoint resolves (scope or the sync's scope, key) to a live entity id;
-// ok is false when there is none.
-func (c *committer) endpoint(ctx context.Context, scope, key string) (int64, bool, error) {
-	if scope == "" {
-		scope = c.scope
+// collectDangling counts the staged relationships with a missing endpoint
+// and lists the first of them.
+func (c *committer) collectDangling(ctx context.Context) error {
+	const dangling = `FROM temp.rel_ends WHERE from_id IS NULL OR to_id IS NULL`
+	if err := c.conn.QueryRowContext(ctx, `SELECT count(*) `+dangling).Scan(&c.res.DanglingCount); err != nil {
+		return fmt.Errorf("count dangling relationships: %w", err)
 	}
-	ck := [2]string{scope, key}
-	if id, ok := c.endpoints[ck]; ok {
-		return id, true, nil
-	}
-	st, err := c.stmt(ctx, endpointSQL)
-	if err != nil {
-		return 0, false, err
-	}
-	var id int64
-	switch err := st.QueryRowContext(ctx, scope, key).Scan(&id); {
-	case err == nil:
-	case isNoRows(err):
-		return 0, false, nil
-	default:
-		return 0, false, fmt.Errorf("resolve endpoint %s %s: %w", scope, key, err)
-	}
-	if len(c.endpoints) >= endpointCacheSize {
-		clear(c.endpoints)
-	}
-	c.endpoints[ck] = id
-	return id, true, nil
-}
-
-// putRelationship creates, revives, updates or leaves alone one
-// relationship; a relationship with a missing endpoint is dangling: it is
-// counted, not stored, and a stored version of it is deleted.
-func (c *committer) putRelationship(ctx context.Context, st, ex *row) error {
-	from, okFrom, err := c.endpoint(ctx, st.fromScope, st.fromKey)
-	if err != nil {
-		return err
-	}
-	to, okTo, err := c.endpoint(ctx, st.toScope, st.toKey)
-	if err != nil {
-		return err
-	}
-	if !okFrom || !okTo {
-		c.res.DanglingCount++
-		if len(c.res.Dangling) < maxDangling {
-			c.res.Dangling = append(c.res.Dangling, st.key)
-		}
-		if ex != nil && !ex.deleted {
-			return c.deleteRelationshipByID(ctx, ex.id)
-		}
+	if c.res.DanglingCount == 0 {
 		return nil
 	}
-	st.fromID, st.toID = from, to
-	same := func(ex *row) bool {
-		return !ex.deleted && ex.typ == st.typ && ex.a == st.a && ex.b == st.b && ex.fromID == from && ex.toID == to
-	}
-	if ex == nil {
-		res, err := c.exec(ctx, insertRelSQL, c.scope, st.key, st.typ, st.a, from, to, st.b, c.now, c.job)
-		if err != nil {
-			return fmt.Errorf("create relationship %s: %w", st.key, err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("create relationship %s: %w", st.key, err)
-		}
-		count(c.res.Relationships, st.typ, created)
-		return c.logChange(ctx, c.scope, store.KindRelationship, st.key, st.typ, store.Created, id, 1)
-	}
-	// A live stored row with live, equal endpoints cannot have been touched
-	// by this commit's cascades, so the snapshot is enough to call it
-	// unchanged; anything else is decided on the current row.
-	if same(ex) {
-		count(c.res.Relationships, st.typ, unchanged)
-		return nil
-	}
-	cur, err := c.queryRow(ctx, relByIDSQL, scanRelWithScope, ex.id)
+	rows, err := c.conn.QueryContext(ctx, `SELECT key `+dangling+` ORDER BY key LIMIT ?`, maxDangling)
 	if err != nil {
-		return err
+		return fmt.Errorf("list dangling relationships: %w", err)
 	}
-	if cur == nil {
-		return fmt.Errorf("relationship %s vanished during the commit", st.key)
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return fmt.Errorf("list dangling relationships: %w", err)
+		}
+		c.res.Dangling = append(c.res.Dangling, k)
 	}
-	if same(cur) {
-		count(c.res.Relationships, st.typ, unchanged)
-		return nil
-	}
-	if _, err := c.exec(ctx, archiveRelSQL, c.now, cur.id); err != nil {
-		return fmt.Errorf("keep version %d of relationship %s: %w", cur.version, cur.key, err)
-	}
-	if _, err := c.exec(ctx, updateRelSQL, st.typ, st.a, from, to, st.b, c.now, c.job, cur.id); err != nil {
-		return fmt.Errorf("update relationship %s: %w", st.key, err)
-	}
-	op, pick := store.Updated, updated
-	if cur.deleted {
-		op, pick = store.Created, created
-	}
-	count(c.res.Relationships, st.typ, pick)
-	return c.logChange(ctx, c.scope, store.KindRelationship, st.key, st.typ, op, cur.id, cur.version+1)
-}
-
-func scanRelWithScope(s scanner, r *row) error {
-	return s.Scan(&r.id, &r.key, &r.typ, &r.a, &r.fromID, &r.toID, &r.b, &r.version, &r.deleted, &r.scope)
-}
-
-// deleteRelationshipByID soft-deletes a relationship of any scope unless it
-// is deleted already.
-func (c *committer) deleteRelationshipByID(ctx context.Context, id int64) error {
-	cur, err := c.queryRow(ctx, relByIDSQL, scanRelWithScope, id)
-	if err != nil || cur == nil || cur.deleted {
-		return err
-	}
-	if _, err := c.exec(ctx, archiveRelSQL, c.now, id); err != nil {
-		return fmt.Errorf("keep version %d of relationship %s: %w", cur.version, cur.key, err)
-	}
-	if _, err := c.exec(ctx, deleteRelSQL, c.now, c.job, id); err != nil {
-		return fmt.Errorf("delete relationship %s: %w", cur.key, err)
-	}
-	count(c.res.Relationships, cur.typ, deleted)
-	return c.logChange(ctx, cur.scope, store.KindRelationship, cur.key, cur.typ, store.Deleted, id, cur.version+1)
+	return rows.Err()
 }

@@ -38,7 +38,7 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 	db.syncing[p.Scope] = true
 	db.mu.Unlock()
 
-	st, err := openStage(ctx)
+	st, err := openStage(ctx, db.sessions)
 	if err != nil {
 		db.release(p.Scope)
 		return nil, fmt.Errorf("begin sync of %s: %w", p.Scope, err)

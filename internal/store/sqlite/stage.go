@@ -11,76 +11,98 @@ import (
 	"github.com/qgraph/qgraph/internal/store"
 )
 
-// stageSchema creates the staging tables of a sync session. Each table is
-// keyed by _key, so a later Put of the same key replaces the earlier one.
-const stageSchema = `
-PRAGMA journal_mode = OFF;
-PRAGMA synchronous = OFF;
-PRAGMA cache_size = -16384;
-CREATE TABLE stage_entities (
-    key     TEXT PRIMARY KEY,
-    type    TEXT NOT NULL,
-    classes TEXT NOT NULL,
-    props   TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE stage_relationships (
-    key        TEXT PRIMARY KEY,
-    type       TEXT NOT NULL,
-    class      TEXT NOT NULL,
-    from_scope TEXT NOT NULL,
-    from_key   TEXT NOT NULL,
-    to_scope   TEXT NOT NULL,
-    to_key     TEXT NOT NULL,
-    props      TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE stage_mappings (
-    key   TEXT PRIMARY KEY,
-    type  TEXT NOT NULL,
-    class TEXT NOT NULL,
-    body  TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE stage_deletes (
-    kind TEXT NOT NULL,
-    key  TEXT NOT NULL,
-    PRIMARY KEY (kind, key)
-) WITHOUT ROWID;
-`
+// stageTables are the temporary tables of a sync session: the staged
+// objects, keyed by _key so that a later Put of the same key replaces the
+// earlier one, and the work tables of Commit. They live in the session
+// connection's TEMP schema: private to the connection, and gone with it or
+// with the process.
+var stageTables = []string{
+	`stage_entities (
+		key     TEXT PRIMARY KEY,
+		type    TEXT NOT NULL,
+		classes TEXT NOT NULL,
+		props   TEXT NOT NULL
+	) WITHOUT ROWID`,
+	`stage_relationships (
+		key        TEXT PRIMARY KEY,
+		type       TEXT NOT NULL,
+		class      TEXT NOT NULL,
+		from_scope TEXT NOT NULL,
+		from_key   TEXT NOT NULL,
+		to_scope   TEXT NOT NULL,
+		to_key     TEXT NOT NULL,
+		props      TEXT NOT NULL
+	) WITHOUT ROWID`,
+	`stage_mappings (
+		key   TEXT PRIMARY KEY,
+		type  TEXT NOT NULL,
+		class TEXT NOT NULL,
+		body  TEXT NOT NULL
+	) WITHOUT ROWID`,
+	`stage_deletes (
+		kind TEXT NOT NULL,
+		key  TEXT NOT NULL,
+		PRIMARY KEY (kind, key)
+	) WITHOUT ROWID`,
+	`partial_types (type TEXT PRIMARY KEY) WITHOUT ROWID`,
+	`gone (id INTEGER PRIMARY KEY)`,
+	`gone_rels (id INTEGER PRIMARY KEY)`,
+	`changed (id INTEGER PRIMARY KEY, key TEXT NOT NULL, was_deleted INTEGER NOT NULL, classes_changed INTEGER NOT NULL)`,
+	`rel_ends (key TEXT PRIMARY KEY, from_id INTEGER, to_id INTEGER) WITHOUT ROWID`,
+}
 
-// stage is the private temporary database of one sync session. SQLite
-// creates it unlinked, so it vanishes with the connection or the process.
+// stageTableName returns the name of a stageTables entry.
+func stageTableName(def string) string {
+	for i := 0; i < len(def); i++ {
+		if def[i] == ' ' {
+			return def[:i]
+		}
+	}
+	return def
+}
+
+// stage is the connection of one sync session and its temporary tables.
 type stage struct {
-	db   *sql.DB
 	conn *sql.Conn
 	// deletes counts the Deletes staged, so Put skips clearing them when
 	// there are none.
 	deletes int
 }
 
-// openStage creates an empty staging database.
-func openStage(ctx context.Context) (*stage, error) {
-	db, err := sql.Open("sqlite", "")
+// openStage takes a connection from pool and creates empty staging tables
+// on it.
+func openStage(ctx context.Context, pool *sql.DB) (*stage, error) {
+	conn, err := pool.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open sync staging database: %w", err)
+		return nil, fmt.Errorf("open sync session connection: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sync staging database: %w", err)
+	st := &stage{conn: conn}
+	for _, def := range stageTables {
+		name := stageTableName(def)
+		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
+			st.close()
+			return nil, fmt.Errorf("reset staging table %s: %w", name, err)
+		}
+		if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE `+def); err != nil {
+			st.close()
+			return nil, fmt.Errorf("create staging table %s: %w", name, err)
+		}
 	}
-	if _, err := conn.ExecContext(ctx, stageSchema); err != nil {
-		conn.Close()
-		db.Close()
-		return nil, fmt.Errorf("create sync staging tables: %w", err)
-	}
-	return &stage{db: db, conn: conn}, nil
+	return st, nil
 }
 
-// close drops the staging database.
+// close drops the staging tables and hands the connection back.
 func (s *stage) close() error {
-	err1 := s.conn.Close()
-	err2 := s.db.Close()
-	return errors.Join(err1, err2)
+	var errs []error
+	ctx := context.Background()
+	for _, def := range stageTables {
+		if _, err := s.conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+stageTableName(def)); err != nil {
+			errs = append(errs, err)
+			break
+		}
+	}
+	errs = append(errs, s.conn.Close())
+	return errors.Join(errs...)
 }
 
 // encodedBatch is a validated batch in the staging encoding.
@@ -197,7 +219,7 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 		rows func(yield func([]any) error) error
 	}
 	tables := []table{
-		{store.KindEntity, `INSERT OR REPLACE INTO stage_entities (key, type, classes, props) VALUES (?, ?, ?, ?)`,
+		{store.KindEntity, `INSERT OR REPLACE INTO temp.stage_entities (key, type, classes, props) VALUES (?, ?, ?, ?)`,
 			func(yield func([]any) error) error {
 				for i := range b.entities {
 					if err := yield(b.entities[i][:]); err != nil {
@@ -206,7 +228,7 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 				}
 				return nil
 			}},
-		{store.KindRelationship, `INSERT OR REPLACE INTO stage_relationships
+		{store.KindRelationship, `INSERT OR REPLACE INTO temp.stage_relationships
 			(key, type, class, from_scope, from_key, to_scope, to_key, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			func(yield func([]any) error) error {
 				for i := range b.relationships {
@@ -216,7 +238,7 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 				}
 				return nil
 			}},
-		{store.KindMapping, `INSERT OR REPLACE INTO stage_mappings (key, type, class, body) VALUES (?, ?, ?, ?)`,
+		{store.KindMapping, `INSERT OR REPLACE INTO temp.stage_mappings (key, type, class, body) VALUES (?, ?, ?, ?)`,
 			func(yield func([]any) error) error {
 				for i := range b.mappings {
 					if err := yield(b.mappings[i][:]); err != nil {
@@ -228,7 +250,7 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 	}
 	var undelete *sql.Stmt
 	if s.deletes > 0 {
-		st, err := tx.PrepareContext(ctx, `DELETE FROM stage_deletes WHERE kind = ? AND key = ?`)
+		st, err := tx.PrepareContext(ctx, `DELETE FROM temp.stage_deletes WHERE kind = ? AND key = ?`)
 		if err != nil {
 			return fmt.Errorf("prepare staging statement: %w", err)
 		}
@@ -264,7 +286,7 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 		}
 	}
 	if len(b.deletes) > 0 {
-		del, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO stage_deletes (kind, key) VALUES (?, ?)`)
+		del, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.stage_deletes (kind, key) VALUES (?, ?)`)
 		if err != nil {
 			return fmt.Errorf("prepare staging statement: %w", err)
 		}
@@ -274,8 +296,8 @@ func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error 
 				return fmt.Errorf("stage delete of %s %v: %w", d[0], d[1], err)
 			}
 			tableName := map[string]string{
-				string(store.KindEntity): "stage_entities", string(store.KindRelationship): "stage_relationships",
-				string(store.KindMapping): "stage_mappings",
+				string(store.KindEntity): "temp.stage_entities", string(store.KindRelationship): "temp.stage_relationships",
+				string(store.KindMapping): "temp.stage_mappings",
 			}[d[0].(string)]
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+tableName+` WHERE key = ?`, d[1]); err != nil {
 				return fmt.Errorf("stage delete of %s %v: %w", d[0], d[1], err)

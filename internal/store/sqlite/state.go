@@ -31,6 +31,8 @@ func (db *DB) PutState(ctx context.Context, scope, name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("put state %s of %s: encode: %w", name, scope, err)
 	}
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	_, err = db.writer.ExecContext(ctx, `INSERT INTO state (scope, name, value) VALUES (?, ?, ?)
 		ON CONFLICT (scope, name) DO UPDATE SET value = excluded.value`, scope, name, string(raw))
 	return db.wrap(fmt.Sprintf("put state %s of %s", name, scope), err)
@@ -48,6 +50,8 @@ func (db *DB) SaveJob(ctx context.Context, j *store.Job) error {
 		}
 		report = string(j.Report)
 	}
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	_, err := db.writer.ExecContext(ctx, `INSERT INTO jobs (id, scope, status, started_at, finished_at, report)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, status = excluded.status,
