@@ -34,8 +34,8 @@ type Options struct {
 
 // DB is an open SQLite store. It is safe for concurrent use.
 type DB struct {
-	path   string
-	log    *slog.Logger
+	path     string
+	log      *slog.Logger
 	writer   *sql.DB // one connection for state, jobs and migrations
 	reader   *sql.DB // read-only connections
 	sessions *sql.DB // one connection per open sync session
