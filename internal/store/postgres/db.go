@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	schema string // the schema holding the tables; "" for the server default
 	log    *slog.Logger
+
+	mu      sync.Mutex
+	syncing map[string]bool // scopes with a sync open in this process
 }
 
 var _ store.Store = (*DB)(nil)
@@ -88,7 +92,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL store %s: %w", shown, hide(err))
 	}
-	db := &DB{pool: pool, schema: schema, log: log}
+	db := &DB{pool: pool, schema: schema, log: log, syncing: map[string]bool{}}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL store %s: connect: %w", shown, hide(err))

@@ -49,8 +49,18 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 	if p.Mode != store.Replace && p.Mode != store.Merge {
 		return nil, fmt.Errorf("begin sync of %s: unknown sync mode %d", p.Scope, p.Mode)
 	}
+	// A sync of the scope open in this process is refused at once; one in
+	// another process is found by the advisory lock.
+	db.mu.Lock()
+	busy := db.syncing[p.Scope]
+	db.syncing[p.Scope] = true
+	db.mu.Unlock()
+	if busy {
+		return nil, fmt.Errorf("begin sync of %s: %w", p.Scope, store.ErrSyncInProgress)
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
+		db.endSync(p.Scope)
 		return nil, fmt.Errorf("begin sync of %s: acquire connection: %w", p.Scope, err)
 	}
 	s := &session{db: db, conn: conn, p: p, lock: db.lockKey("sync", p.Scope)}
@@ -167,6 +177,7 @@ func (s *session) release(ctx context.Context, clean bool) {
 		if _, err := s.conn.Exec(ctx, "DISCARD TEMP; SELECT pg_advisory_unlock_all()"); err == nil {
 			s.closed = true
 			s.conn.Release()
+			s.db.endSync(s.p.Scope)
 			return
 		}
 	}
@@ -188,6 +199,14 @@ func (s *session) discard() {
 		_ = c.PgConn().CancelRequest(ctx)
 	}
 	_ = c.Close(ctx)
+	s.db.endSync(s.p.Scope)
+}
+
+// endSync forgets that a sync of scope is open in this process.
+func (db *DB) endSync(scope string) {
+	db.mu.Lock()
+	delete(db.syncing, scope)
+	db.mu.Unlock()
 }
 
 // sleep waits d or until ctx ends.
