@@ -14,25 +14,67 @@ import (
 const keySeparator = "||"
 
 // changedMappings handles every mapping created, changed or deleted since
-// the cursor, page by page.
+// the cursor, page by page; the next page is read while the current one is
+// resolved and staged.
 func (r *run) changedMappings(ctx context.Context) error {
-	for {
-		recs, err := r.st.ListMappings(ctx, store.MappingFilter{AfterSeq: r.prev.MappingSeq, IncludeDeleted: true, Limit: r.m.opts.PageSize})
-		if err != nil {
-			return fmt.Errorf("read mappings after seq %d: %w", r.prev.MappingSeq, err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := r.readMappingPages(ctx, r.prev.MappingSeq, 0, true)
+	for p := range pages {
+		if p.err != nil {
+			return p.err
 		}
-		if len(recs) == 0 {
-			return nil
-		}
-		r.report.MappingsRead += int64(len(recs))
-		if err := r.processMappings(ctx, recs, false); err != nil {
+		r.report.MappingsRead += int64(len(p.recs))
+		if err := r.processMappings(ctx, p.recs, false); err != nil {
 			return err
 		}
-		r.prev.MappingSeq = recs[len(recs)-1].Seq
-		if len(recs) < r.m.opts.PageSize {
-			return nil
-		}
+		r.prev.MappingSeq = p.recs[len(p.recs)-1].Seq
 	}
+	return nil
+}
+
+// mappingPage is one page of mappings, or the error that ended the read.
+type mappingPage struct {
+	recs []store.MappingRecord
+	err  error
+}
+
+// readMappingPages reads mappings with Seq above after (and at most upTo,
+// when upTo > 0) in pages on a goroutine, one page ahead of the consumer.
+// The channel closes after the last page or an error; cancel ctx to stop
+// early.
+func (r *run) readMappingPages(ctx context.Context, after, upTo int64, includeDeleted bool) <-chan mappingPage {
+	out := make(chan mappingPage, 1)
+	go func() {
+		defer close(out)
+		for {
+			recs, err := r.st.ListMappings(ctx, store.MappingFilter{AfterSeq: after, IncludeDeleted: includeDeleted, Limit: r.m.opts.PageSize})
+			if err != nil {
+				err = fmt.Errorf("read mappings after seq %d: %w", after, err)
+			}
+			if upTo > 0 {
+				for i, rec := range recs {
+					if rec.Seq > upTo {
+						recs = recs[:i]
+						break
+					}
+				}
+			}
+			if err == nil && len(recs) == 0 {
+				return
+			}
+			select {
+			case out <- mappingPage{recs: recs, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(recs) < r.m.opts.PageSize {
+				return
+			}
+			after = recs[len(recs)-1].Seq
+		}
+	}()
+	return out
 }
 
 // processMappings resolves a page of mappings and stages their

@@ -147,21 +147,17 @@ func (r *run) loadClasses(ctx context.Context, changed []*changedEntity) error {
 // recheck re-resolves the stored mappings that use an affected filter,
 // scanning the mappings handled before this run.
 func (r *run) recheck(ctx context.Context, affected map[string]bool) error {
-	var after int64
-	for after < r.prev.MappingSeq {
-		recs, err := r.st.ListMappings(ctx, store.MappingFilter{AfterSeq: after, Limit: r.m.opts.PageSize})
-		if err != nil {
-			return fmt.Errorf("scan mappings after seq %d: %w", after, err)
-		}
-		if len(recs) == 0 {
-			break
+	if r.prev.MappingSeq == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for p := range r.readMappingPages(ctx, 0, r.prev.MappingSeq, false) {
+		if p.err != nil {
+			return p.err
 		}
 		var hit []store.MappingRecord
-		for _, rec := range recs {
-			if rec.Seq > r.prev.MappingSeq {
-				break
-			}
-			after = rec.Seq
+		for _, rec := range p.recs {
 			f, id := r.mappingSigs(&rec.MappedRelationship)
 			use := id != nil && affected[id.key]
 			for _, q := range f {
@@ -176,9 +172,6 @@ func (r *run) recheck(ctx context.Context, affected map[string]bool) error {
 			if err := r.processMappings(ctx, hit, true); err != nil {
 				return err
 			}
-		}
-		if len(recs) < r.m.opts.PageSize || recs[len(recs)-1].Seq > r.prev.MappingSeq {
-			break
 		}
 	}
 	return nil
