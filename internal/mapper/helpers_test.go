@@ -2,15 +2,67 @@ package mapper
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/internal/store/postgres"
 	"github.com/qgraph/qgraph/internal/store/sqlite"
 )
+
+// eachStore runs fn against an empty SQLite store and an empty PostgreSQL
+// store (skipped, saying so, when no server answers).
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, openPostgres(t)) })
+}
+
+func postgresDSN() string {
+	if dsn := os.Getenv("QGRAPH_TEST_POSTGRES"); dsn != "" {
+		return dsn
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// openPostgres opens an empty store in a throw-away schema, dropped when
+// the test ends; it skips the test when no server answers.
+func openPostgres(t testing.TB) store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, postgresDSN())
+	if err != nil {
+		t.Skipf("no PostgreSQL server answers at QGRAPH_TEST_POSTGRES: %v", err)
+	}
+	conn.Close(ctx)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "mapper_test_" + hex.EncodeToString(b[:])
+	st, err := postgres.Open(context.Background(), postgresDSN(), postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("open PostgreSQL store: %v", err)
+	}
+	t.Cleanup(func() {
+		st.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, postgresDSN())
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	})
+	return st
+}
 
 // openSQLite opens an empty SQLite store for one test.
 func openSQLite(t testing.TB) store.Store {
@@ -137,8 +189,8 @@ func liveRel(t testing.TB, st store.Store, key string) *store.RelationshipRecord
 func endpoints(t testing.TB, st store.Store, r *store.RelationshipRecord) string {
 	t.Helper()
 	var out string
-	q := "SELECT f.scope, f.key, o.scope, o.key FROM relationships r JOIN entities f ON f.id = r.from_id JOIN entities o ON o.id = r.to_id WHERE r.id = ?"
-	err := st.Query(context.Background(), q, []any{r.ID}, func(row []any) error {
+	q := newQuery(st.Dialect()).sql("SELECT f.scope, f.key, o.scope, o.key FROM relationships r JOIN entities f ON f.id = r.from_id JOIN entities o ON o.id = r.to_id WHERE r.id = ").arg(r.ID)
+	err := st.Query(context.Background(), q.String(), q.args, func(row []any) error {
 		out = fmt.Sprintf("%s/%s -> %s/%s", row[0], row[1], row[2], row[3])
 		return nil
 	})

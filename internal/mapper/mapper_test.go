@@ -35,8 +35,9 @@ func qualysBatch(withDiscovered bool) store.Batch {
 	return b
 }
 
-func TestPlaceholderLifecycle(t *testing.T) {
-	st := openSQLite(t)
+func TestPlaceholderLifecycle(t *testing.T) { eachStore(t, placeholderLifecycle) }
+
+func placeholderLifecycle(t *testing.T, st store.Store) {
 	m := newTestMapper(st, nil)
 	syncScope(t, st, qualysScope, qualysBatch(true))
 
@@ -131,8 +132,9 @@ func TestPlaceholderLifecycle(t *testing.T) {
 	})
 }
 
-func TestIncrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T) {
-	st := openSQLite(t)
+func TestIncrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T) { eachStore(t, incrementalResolveDoesNoWorkWhenNothingChanged) }
+
+func incrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T, st store.Store) {
 	m := newTestMapper(st, DefaultRules())
 	syncScope(t, st, qualysScope, qualysBatch(true))
 	syncScope(t, st, store.UploadScope("intel"), store.Batch{Entities: []graph.Entity{threatIntel("a", int64(100))}})

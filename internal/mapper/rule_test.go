@@ -78,8 +78,9 @@ func ruleRelKey(rule Rule, srcScope, srcKey, tgtScope, tgtKey string) string {
 	return rule.keyPrefix() + srcScope + "|" + srcKey + "|" + tgtScope + "|" + tgtKey
 }
 
-func TestThreatIntelRule(t *testing.T) {
-	st := openSQLite(t)
+func TestThreatIntelRule(t *testing.T) { eachStore(t, threatIntelRule) }
+
+func threatIntelRule(t *testing.T, st store.Store) {
 	m := newTestMapper(st, DefaultRules())
 	toFinding := DefaultRules()[0]
 	toVuln := DefaultRules()[1]
