@@ -132,7 +132,9 @@ func placeholderLifecycle(t *testing.T, st store.Store) {
 	})
 }
 
-func TestIncrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T) { eachStore(t, incrementalResolveDoesNoWorkWhenNothingChanged) }
+func TestIncrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T) {
+	eachStore(t, incrementalResolveDoesNoWorkWhenNothingChanged)
+}
 
 func incrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T, st store.Store) {
 	m := newTestMapper(st, DefaultRules())
