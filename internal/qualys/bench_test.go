@@ -95,6 +95,13 @@ key exchange	diffie-hellman-group1-sha1]]></RESULTS>
 	b.WriteString("        </DETECTION_LIST>\n      </HOST>\n")
 }
 
+// hostBytes is the size of one generated host with perHost detections.
+func hostBytes(perHost int) int {
+	one, _ := io.ReadAll(newDetectionStream(1, perHost))
+	two, _ := io.ReadAll(newDetectionStream(2, perHost))
+	return len(two) - len(one)
+}
+
 // benchMB is the size of the benchmark answer: $QUALYS_BENCH_MB, default 200.
 func benchMB() int {
 	if v, err := strconv.Atoi(os.Getenv("QUALYS_BENCH_MB")); err == nil && v > 0 {
@@ -114,8 +121,7 @@ var (
 func benchDetectionDoc() ([]byte, int) {
 	benchDocOnce.Do(func() {
 		const perHost = 30
-		// One host with 30 detections is about 21 KB.
-		hosts := benchMB() << 20 / 21500
+		hosts := benchMB() << 20 / hostBytes(perHost)
 		benchDoc, _ = io.ReadAll(newDetectionStream(hosts, perHost))
 		benchDets = hosts * perHost
 	})
@@ -168,7 +174,7 @@ func BenchmarkDecodeDetectionsStream(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("QUALYS_BENCH_STREAM_MB")); err == nil && v > 0 {
 		mb = v
 	}
-	hosts := mb << 20 / 21500
+	hosts := mb << 20 / hostBytes(30)
 	for b.Loop() {
 		peak := decodeMeasuringHeap(b, newDetectionStream(hosts, 30))
 		b.ReportMetric(float64(peak)/float64(1<<20), "peak-heap-MB")
@@ -202,7 +208,7 @@ func TestDetectionMemoryBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes 48 MB")
 	}
-	hosts := 48 << 20 / 21500
+	hosts := 48 << 20 / hostBytes(30)
 	peak := decodeMeasuringHeap(t, newDetectionStream(hosts, 30))
 	if peak > 16<<20 {
 		t.Errorf("peak heap %d MB while decoding a 48 MB answer; want it bounded by one host", peak>>20)

@@ -3,50 +3,55 @@ package qualys
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 )
 
-// xmlReader walks an XML document one element at a time on top of
-// encoding/xml's token stream. Its methods consume exactly the element just
-// started (text, skip) or its children (next), so record decoders are plain
-// switch statements over child names.
+// xmlReader walks an XML document one element at a time. Its methods
+// consume exactly the element just started (text, skip) or return its next
+// child (next), so record decoders are plain switch statements over child
+// names. It sits on scanner, a tokenizer that allocates nothing per
+// element.
 type xmlReader struct {
-	dec *xml.Decoder
-	buf []byte
+	s *scanner
 }
 
 func newXMLReader(r io.Reader) *xmlReader {
-	d := xml.NewDecoder(r)
-	d.Strict = true
-	d.CharsetReader = charsetReader
-	return &xmlReader{dec: d}
+	return &xmlReader{s: newScanner(r)}
 }
 
 // offset is the byte offset reached in the input.
-func (x *xmlReader) offset() int64 { return x.dec.InputOffset() }
+func (x *xmlReader) offset() int64 { return x.s.offset() }
 
 // root returns the document's root element, skipping the prolog.
 func (x *xmlReader) root() (xml.StartElement, error) {
+	s := x.s
 	for {
-		tok, err := x.dec.Token()
-		if err != nil {
-			if err == io.EOF {
-				return xml.StartElement{}, malformed("no root element")
+		for s.pos < s.end || s.fill() {
+			if !isSpace(s.buf[s.pos]) {
+				break
 			}
-			return xml.StartElement{}, x.wrap(err)
+			s.pos++
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) != 0 {
-				return xml.StartElement{}, malformed("text %q before the root element", truncate(string(t), 40))
+		if s.atEOF() {
+			if s.rerr != nil {
+				return xml.StartElement{}, s.endErr("before the root element")
 			}
+			return xml.StartElement{}, malformed("no root element")
+		}
+		if s.buf[s.pos] != '<' {
+			return xml.StartElement{}, s.syntax("text before the root element")
+		}
+		kind, se, err := s.markup(false)
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		switch kind {
+		case mStart:
+			return se, nil
+		case mEnd:
+			return xml.StartElement{}, s.syntax("end tag before the root element")
 		}
 	}
 }
@@ -55,45 +60,68 @@ func (x *xmlReader) root() (xml.StartElement, error) {
 // once the current element has ended. Text and comments between children
 // are skipped.
 func (x *xmlReader) next() (xml.StartElement, bool, error) {
+	s := x.s
 	for {
-		tok, err := x.dec.Token()
-		if err != nil {
-			if err == io.EOF {
-				return xml.StartElement{}, false, malformed("unexpected end of document")
-			}
-			return xml.StartElement{}, false, x.wrap(err)
+		if s.closePending() {
+			return xml.StartElement{}, false, nil
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, true, nil
-		case xml.EndElement:
+		if err := s.readText(false); err != nil {
+			return xml.StartElement{}, false, err
+		}
+		if s.atEOF() {
+			return xml.StartElement{}, false, x.unclosed()
+		}
+		kind, se, err := s.markup(false)
+		if err != nil {
+			return xml.StartElement{}, false, err
+		}
+		switch kind {
+		case mStart:
+			return se, true, nil
+		case mEnd:
 			return xml.StartElement{}, false, nil
 		}
 	}
 }
 
+// unclosed is the error for input that ends inside an element.
+func (x *xmlReader) unclosed() error {
+	s := x.s
+	if len(s.stack) == 0 {
+		return s.endErr("outside any element")
+	}
+	return s.endErr("inside <" + s.stack[len(s.stack)-1] + ">")
+}
+
 // textBytes reads the text of the element just started up to its end.
-// CDATA is kept as sent; child elements are skipped. The bytes are valid
-// until the next call.
+// CDATA is kept as sent; entities elsewhere are replaced; child elements
+// are skipped. The bytes are valid until the next call.
 func (x *xmlReader) textBytes() ([]byte, error) {
-	x.buf = x.buf[:0]
+	s := x.s
+	s.text = s.text[:0]
+	if s.closePending() {
+		return s.text, nil
+	}
 	for {
-		tok, err := x.dec.Token()
-		if err != nil {
-			if err == io.EOF {
-				return nil, malformed("unexpected end of document")
-			}
-			return nil, x.wrap(err)
+		if err := s.readText(true); err != nil {
+			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			x.buf = append(x.buf, t...)
-		case xml.StartElement:
-			if err := x.dec.Skip(); err != nil {
-				return nil, x.wrap(err)
+		if s.atEOF() {
+			return nil, x.unclosed()
+		}
+		kind, _, err := s.markup(true)
+		if err != nil {
+			return nil, err
+		}
+		switch kind {
+		case mStart:
+			mark := len(s.text)
+			if err := x.skip(); err != nil {
+				return nil, err
 			}
-		case xml.EndElement:
-			return x.buf, nil
+			s.text = s.text[:mark]
+		case mEnd:
+			return s.text, nil
 		}
 	}
 }
@@ -199,26 +227,33 @@ func (x *xmlReader) time(name string) (time.Time, error) {
 
 // skip drops the element just started.
 func (x *xmlReader) skip() error {
-	if err := x.dec.Skip(); err != nil {
-		return x.wrap(err)
+	s := x.s
+	if s.closePending() {
+		return nil
 	}
-	return nil
-}
-
-// wrap turns a tokenizer error into a malformed-body error.
-func (x *xmlReader) wrap(err error) error {
-	var de *decodeError
-	if errors.As(err, &de) {
-		return err
+	depth := len(s.stack)
+	mark := len(s.text)
+	defer func() { s.text = s.text[:mark] }()
+	for {
+		if err := s.readText(false); err != nil {
+			return err
+		}
+		if s.atEOF() {
+			return x.unclosed()
+		}
+		kind, _, err := s.markup(false)
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case mStart:
+			s.closePending()
+		case mEnd:
+			if len(s.stack) < depth {
+				return nil
+			}
+		}
 	}
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return malformedWrap(err, "XML syntax error")
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return malformedWrap(err, "body ended early")
-	}
-	return fmt.Errorf("read body: %w", err)
 }
 
 // attr returns the value of the named attribute.
@@ -314,42 +349,3 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// charsetReader accepts the encodings Qualys declares.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return input, nil
-	case "iso-8859-1", "latin1", "latin-1":
-		return &latin1Reader{r: input}, nil
-	}
-	return nil, fmt.Errorf("unsupported XML encoding %q", label)
-}
-
-// latin1Reader converts ISO-8859-1 to UTF-8.
-type latin1Reader struct {
-	r   io.Reader
-	buf []byte
-	out []byte
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	if len(l.out) == 0 {
-		if cap(l.buf) == 0 {
-			l.buf = make([]byte, 4096)
-		}
-		n, err := l.r.Read(l.buf[:min(len(p)/2+1, len(l.buf))])
-		for _, c := range l.buf[:n] {
-			if c < 0x80 {
-				l.out = append(l.out, c)
-			} else {
-				l.out = append(l.out, 0xC0|c>>6, 0x80|c&0x3F)
-			}
-		}
-		if len(l.out) == 0 {
-			return 0, err
-		}
-	}
-	n := copy(p, l.out)
-	l.out = l.out[n:]
-	return n, nil
-}
