@@ -348,4 +348,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
