@@ -24,7 +24,7 @@ func decodeDetectionHost(x *xmlReader) (*DetectionHost, error) {
 		case "IPV6":
 			h.IPv6, err = x.str()
 		case "TRACKING_METHOD":
-			h.TrackingMethod, err = x.str()
+			h.TrackingMethod, err = x.enum()
 		case "NETWORK_ID":
 			h.NetworkID, err = x.int(n)
 		case "OS":
@@ -221,13 +221,13 @@ func decodeDetection(x *xmlReader, d *Detection) error {
 		case "QID":
 			d.QID, err = x.int(n)
 		case "TYPE":
-			d.Type, err = x.str()
+			d.Type, err = x.enum()
 		case "SEVERITY":
 			d.Severity, err = x.int(n)
 		case "PORT":
 			d.Port, err = x.intPtr(n)
 		case "PROTOCOL":
-			d.Protocol, err = x.str()
+			d.Protocol, err = x.enum()
 		case "FQDN":
 			d.FQDN, err = x.str()
 		case "SSL":
@@ -237,7 +237,7 @@ func decodeDetection(x *xmlReader, d *Detection) error {
 		case "RESULTS":
 			d.Results, err = x.raw()
 		case "STATUS":
-			d.Status, err = x.str()
+			d.Status, err = x.enum()
 		case "FIRST_FOUND_DATETIME":
 			d.FirstFound, err = x.time(n)
 		case "LAST_FOUND_DATETIME":

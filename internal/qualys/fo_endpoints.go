@@ -216,6 +216,9 @@ func b01(v bool) string {
 // called concurrently. Failed chunks are returned joined as *PageError
 // values after the other chunks ran.
 func (c *Client) HostDetections(ctx context.Context, p DetectionParams, fn func(*DetectionHost) error) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
 	size := p.ChunkSize
 	if size <= 0 {
 		size = 1000
@@ -280,6 +283,9 @@ func (c *Client) foPages(ctx context.Context, first *call, root, list, itemName 
 // several chunks in flight, and calls fn with each. Unknown QIDs are left
 // out, as Qualys does. fn is never called concurrently.
 func (c *Client) KnowledgeBase(ctx context.Context, p KBParams, fn func(*Vuln) error) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
 	size := p.ChunkSize
 	if size <= 0 {
 		size = 250

@@ -288,3 +288,57 @@ func mustTime(s string) time.Time {
 	}
 	return tm
 }
+
+func TestBadParams(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newTestClient(t, "http://127.0.0.1:1", nil)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"severity", func() error {
+			return c.HostDetections(ctx, DetectionParams{HostIDs: ids(1), Severities: []int{0}}, nil)
+		}, "severity 0"},
+		{"status", func() error {
+			return c.HostDetections(ctx, DetectionParams{HostIDs: ids(1), Statuses: []string{"Closed"}}, nil)
+		}, `status "Closed"`},
+		{"tag with comma", func() error {
+			return c.HostDetections(ctx, DetectionParams{HostIDs: ids(1), IncludeTags: []string{"a,b"}}, nil)
+		}, "include tag"},
+		{"kb details", func() error { return c.KnowledgeBase(ctx, KBParams{QIDs: []int64{1}, Details: "Full"}, nil) }, `details "Full"`},
+		{"finding severity", func() error {
+			return c.WebAppFindings(ctx, FindingParams{Severities: []int{9}}, nil)
+		}, "severity 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to name %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	t.Parallel()
+	srv := brokenServer(t, "application/xml", func(ids []string) string { return detectionsXML(ids, 1) }, 0)
+	c, _, _ := newTestClient(t, srv.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := c.HostDetections(ctx, DetectionParams{HostIDs: ids(40), ChunkSize: 4}, func(*DetectionHost) error {
+		n++
+		if n == 2 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if n > 2 {
+		t.Errorf("callback ran %d times after cancellation", n-2)
+	}
+}

@@ -316,6 +316,9 @@ func joinStrings(v []string) string {
 // search paging by startFromOffset. fn is never called concurrently. Failed
 // pages are returned joined as *PageError values after the other chunks ran.
 func (c *Client) WebAppFindings(ctx context.Context, p FindingParams, fn func(*Finding) error) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
 	limit := p.PageSize
 	if limit <= 0 {
 		limit = 250

@@ -144,6 +144,21 @@ func (x *xmlReader) str() (string, error) {
 	return string(bytes.TrimSpace(b)), nil
 }
 
+// enum returns the element's trimmed text, interned: for the short
+// values of a small set (TYPE, STATUS, PROTOCOL, ...) that repeat on every
+// record and would otherwise cost an allocation each.
+func (x *xmlReader) enum() (string, error) {
+	b, err := x.textBytes()
+	if err != nil {
+		return "", err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) > 32 {
+		return string(b), nil
+	}
+	return x.s.intern(b), nil
+}
+
 // int returns the element's integer value; empty text gives 0.
 func (x *xmlReader) int(name string) (int64, error) {
 	b, err := x.textBytes()
