@@ -2,9 +2,12 @@ package qualys
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strconv"
@@ -214,4 +217,48 @@ func TestDetectionMemoryBounded(t *testing.T) {
 		t.Errorf("peak heap %d MB while decoding a 48 MB answer; want it bounded by one host", peak>>20)
 	}
 	t.Logf("peak heap %.1f MB", float64(peak)/float64(1<<20))
+}
+
+// BenchmarkHostDetectionsHTTP runs HostDetections against a loopback
+// server streaming generated pages (about 25 MB each, 8 per call), with
+// the subscription allowing 4 calls at once: decode, HTTP and the
+// concurrency control together.
+func BenchmarkHostDetectionsHTTP(b *testing.B) {
+	const perHost, pages = 30, 8
+	hostsPerPage := 25 << 20 / hostBytes(perHost)
+	pageBytes, _ := io.Copy(io.Discard, newDetectionStream(hostsPerPage, perHost))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/xml")
+		h.Set("X-RateLimit-Limit", "100000")
+		h.Set("X-RateLimit-Remaining", "99999")
+		h.Set("X-RateLimit-Window-Sec", "3600")
+		h.Set("X-Concurrency-Limit-Limit", "4")
+		h.Set("X-Concurrency-Limit-Running", "1")
+		io.Copy(w, newDetectionStream(hostsPerPage, perHost))
+	}))
+	defer srv.Close()
+	c, err := New(Options{APIURL: srv.URL, Username: "u", Password: "p"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(pageBytes * pages)
+	b.ReportAllocs()
+	for b.Loop() {
+		var mu sync.Mutex
+		n := 0
+		err := c.HostDetections(context.Background(), DetectionParams{HostIDs: ids(pages), ChunkSize: 1}, func(h *DetectionHost) error {
+			mu.Lock()
+			n += len(h.Detections)
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != pages*hostsPerPage*perHost {
+			b.Fatalf("detections = %d", n)
+		}
+	}
+	b.ReportMetric(float64(pages*hostsPerPage*perHost)*float64(b.N)/b.Elapsed().Seconds(), "detections/s")
 }
