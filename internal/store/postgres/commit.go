@@ -28,50 +28,52 @@ type objectKind struct {
 	history []string
 	// seq is set for mappings, whose seq is bumped on every change.
 	seq bool
+	// stage is the staging table.
+	stage string
 	// diffSQL selects the diff table's rows: the last staged object per
 	// key, its stored id and st: c(reate), u(pdate), r(evive), s(ame) or
-	// x (dangling relationship). {{deleted}} is where the filter against
-	// later deletes goes.
+	// x (dangling relationship). {{latest}} is where the filter that keeps
+	// only the last word on each key goes.
 	diffSQL string
 }
 
 var (
 	entityKind = objectKind{
 		kind: store.KindEntity, table: "entities", versions: "entity_versions",
-		diff: "diff_entities", gone: "gone_entities",
+		diff: "diff_entities", gone: "gone_entities", stage: "stage_entities",
 		payload: []string{"type", "classes", "props", "hash"},
 		history: []string{"type", "classes", "props"},
 		diffSQL: `SELECT m.key, m.type, m.classes, m.props, m.hash, o.id,
        CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
-FROM (SELECT DISTINCT ON (key) * FROM stage_entities ORDER BY key, ord DESC) m
+FROM stage_entities m
 LEFT JOIN entities o ON o.scope = @scope AND o.key = m.key
-{{deleted}}`,
+{{latest}}`,
 	}
 	relationshipKind = objectKind{
 		kind: store.KindRelationship, table: "relationships", versions: "relationship_versions",
-		diff: "diff_relationships", gone: "gone_relationships",
+		diff: "diff_relationships", gone: "gone_relationships", stage: "stage_relationships",
 		payload: []string{"type", "class", "from_id", "to_id", "props", "hash"},
 		history: []string{"type", "class", "from_id", "to_id", "props"},
 		diffSQL: `SELECT m.key, m.type, m.class, f.id AS from_id, t.id AS to_id, m.props, m.hash, o.id,
        CASE WHEN f.id IS NULL OR t.id IS NULL THEN 'x' WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r'
             WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
-FROM (SELECT DISTINCT ON (key) * FROM stage_relationships ORDER BY key, ord DESC) m
+FROM stage_relationships m
 LEFT JOIN entities f ON f.scope = m.from_scope AND f.key = m.from_key AND NOT f.deleted
 LEFT JOIN entities t ON t.scope = m.to_scope AND t.key = m.to_key AND NOT t.deleted
 LEFT JOIN relationships o ON o.scope = @scope AND o.key = m.key
-{{deleted}}`,
+{{latest}}`,
 	}
 	mappingKind = objectKind{
 		kind: store.KindMapping, table: "mappings", versions: "mapping_versions",
-		diff: "diff_mappings", gone: "gone_mappings",
+		diff: "diff_mappings", gone: "gone_mappings", stage: "stage_mappings",
 		payload: []string{"type", "class", "spec", "props", "hash"},
 		history: []string{"type", "class", "spec", "props", "seq"},
 		seq:     true,
 		diffSQL: `SELECT m.key, m.type, m.class, m.spec, m.props, m.hash, o.id,
        CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
-FROM (SELECT DISTINCT ON (key) * FROM stage_mappings ORDER BY key, ord DESC) m
+FROM stage_mappings m
 LEFT JOIN mappings o ON o.scope = @scope AND o.key = m.key
-{{deleted}}`,
+{{latest}}`,
 	}
 )
 
@@ -100,7 +102,7 @@ func (c *committer) run(ctx context.Context) (*store.SyncResult, error) {
 		Relationships: map[string]store.TypeCounts{},
 		Mappings:      map[string]store.TypeCounts{},
 	}
-	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '128MB'"); err != nil {
+	if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'"); err != nil {
 		return nil, fmt.Errorf("set work_mem: %w", err)
 	}
 	for _, k := range []*objectKind{&entityKind, &relationshipKind, &mappingKind} {
@@ -138,11 +140,11 @@ func (c *committer) exec(ctx context.Context, what, sql string) error {
 
 // merge creates, updates, revives and deletes the objects of one kind.
 func (c *committer) merge(ctx context.Context, k *objectKind) error {
-	deleted := ""
-	if c.s.deletes > 0 {
-		deleted = fmt.Sprintf(`WHERE NOT EXISTS (SELECT 1 FROM stage_deletes x WHERE x.kind = '%s' AND x.key = m.key AND x.ord > m.ord)`, k.kind)
+	latest, err := c.latestFilter(ctx, k)
+	if err != nil {
+		return err
 	}
-	diff := strings.Replace(k.diffSQL, "{{deleted}}", deleted, 1)
+	diff := strings.Replace(k.diffSQL, "{{latest}}", latest, 1)
 	if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
 		return err
 	}
@@ -151,11 +153,11 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	}
 	if k == &entityKind {
 		if err := c.exec(ctx, "update entity classes", `DELETE FROM entity_classes ec USING diff_entities d
-			WHERE d.st IN ('u', 'r') AND ec.entity_id = d.id AND NOT (d.classes ? ec.class)`); err != nil {
+			WHERE d.st IN ('u', 'r') AND ec.entity_id = d.id AND NOT (d.classes::jsonb ? ec.class)`); err != nil {
 			return err
 		}
 		if err := c.exec(ctx, "update entity classes", `INSERT INTO entity_classes (entity_id, class)
-			SELECT d.id, cl.v FROM diff_entities d, jsonb_array_elements_text(d.classes) AS cl(v)
+			SELECT d.id, cl.v FROM diff_entities d, jsonb_array_elements_text(d.classes::jsonb) AS cl(v)
 			WHERE d.st IN ('u', 'r') ON CONFLICT DO NOTHING`); err != nil {
 			return err
 		}
@@ -175,6 +177,13 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 			return err
 		}
 	}
+	if rebuild != nil {
+		// The planner must know of the new rows for the statements that
+		// follow (relationships join the entities just created).
+		if err := c.exec(ctx, "analyze after bulk load", "ANALYZE "+k.table); err != nil {
+			return err
+		}
+	}
 	if err := c.exec(ctx, "find objects to delete", "CREATE TEMP TABLE "+k.gone+" ON COMMIT DROP AS "+c.goneSQL(k)); err != nil {
 		return err
 	}
@@ -182,6 +191,41 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 		return err
 	}
 	return c.count(ctx, k)
+}
+
+// latestFilter returns the WHERE clause that keeps, of the objects staged
+// under one key, only the last, and drops it when a later delete names the
+// key. Keys staged more than once are found with one hash aggregate; most
+// syncs have none and get no filter at all.
+func (c *committer) latestFilter(ctx context.Context, k *objectKind) (string, error) {
+	var conds []string
+	dups := "dup_" + k.stage
+	tag, err := c.tx.Exec(ctx, "CREATE TEMP TABLE "+dups+" ON COMMIT DROP AS SELECT key, max(ord) AS ord FROM "+k.stage+" GROUP BY key HAVING count(*) > 1")
+	if err != nil {
+		return "", fmt.Errorf("find keys staged twice: %w", err)
+	}
+	if tag.RowsAffected() > 0 {
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM "+dups+" dd WHERE dd.key = m.key AND dd.ord > m.ord)")
+	}
+	if c.s.deletes > 0 {
+		conds = append(conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM stage_deletes x WHERE x.kind = '%s' AND x.key = m.key AND x.ord > m.ord)", k.kind))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return "WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// stagedAsText lists the columns staged as JSON text that the permanent
+// tables hold as jsonb.
+var stagedAsText = map[string]bool{"classes": true, "props": true, "spec": true}
+
+// fromDiff renders a payload column read from the diff table d.
+func fromDiff(col string) string {
+	if stagedAsText[col] {
+		return "d." + col + "::jsonb"
+	}
+	return "d." + col
 }
 
 // bulkCreates is the number of new objects from which a commit that at
@@ -240,7 +284,7 @@ func updateSQL(k *objectKind) string {
 	hist := strings.Join(k.history, ", ")
 	var set []string
 	for _, col := range k.payload {
-		set = append(set, col+" = d."+col)
+		set = append(set, col+" = "+fromDiff(col))
 	}
 	if k.seq {
 		set = append(set, "seq = nextval('mapping_seq')")
@@ -263,8 +307,11 @@ FROM ` + k.diff + ` d WHERE o.id = d.id AND d.st IN ('u', 'r')`
 
 // createSQL inserts the new objects and logs their creation.
 func createSQL(k *objectKind) string {
-	cols := strings.Join(k.payload, ", ")
-	insCols, insVals := cols, cols
+	var vals []string
+	for _, col := range k.payload {
+		vals = append(vals, fromDiff(col))
+	}
+	insCols, insVals := strings.Join(k.payload, ", "), strings.Join(vals, ", ")
 	if k.seq {
 		insCols += ", seq"
 		insVals += ", nextval('mapping_seq')"
@@ -278,7 +325,7 @@ SELECT ins.id, cl.v FROM ins, jsonb_array_elements_text(ins.classes) AS cl(v)`
 	}
 	return `WITH ins AS (
     INSERT INTO ` + k.table + ` (scope, key, ` + insCols + `, version, begin_on, deleted, job_id)
-    SELECT @scope, key, ` + insVals + `, 1, @now, false, @job FROM ` + k.diff + ` WHERE st = 'c'
+    SELECT @scope, d.key, ` + insVals + `, 1, @now, false, @job FROM ` + k.diff + ` d WHERE d.st = 'c'
     RETURNING ` + returning + `
 ), c AS (
     INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,9 @@ func (w *whereBuilder) sql() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
+// plainName matches property names safe to write as SQL literals.
+var plainName = regexp.MustCompile(`^[A-Za-z0-9_. -]+$`)
+
 // ListEntities returns the entities matching f, ordered by id. Property
 // filters compare typed values: an int64 1 does not match a float64 1.0.
 func (db *DB) ListEntities(ctx context.Context, f store.EntityFilter) ([]store.EntityRecord, error) {
@@ -144,10 +148,20 @@ func (db *DB) ListEntities(ctx context.Context, f store.EntityFilter) ([]store.E
 		if err != nil {
 			return nil, fmt.Errorf("list entities: filter on %q: %w", name, err)
 		}
-		n, val := w.arg(name), w.arg(string(enc))
-		// Containment can use the GIN index; the text comparison makes the
-		// match exact and typed (jsonb keeps "1.0" and "1" apart as text).
-		w.add(fmt.Sprintf("e.props @> jsonb_build_object(%s::text, %s::jsonb) AND (e.props -> %s::text)::text = (%s::jsonb)::text", n, val, n, val))
+		if err := checkText(name); err != nil {
+			return nil, fmt.Errorf("list entities: filter name %q %w", name, err)
+		}
+		// A plain name is written as a literal so that the expression
+		// indexes on (props -> 'qid') and the like match.
+		n := "'" + name + "'"
+		if !plainName.MatchString(name) {
+			n = w.arg(name) + "::text"
+		}
+		val := w.arg(string(enc))
+		// jsonb equality finds the candidates (through an expression index
+		// for the common properties); the text comparison makes the match
+		// exact and typed (jsonb keeps "1.0" and "1" apart as text).
+		w.add(fmt.Sprintf("e.props -> %s = %s::jsonb AND (e.props -> %s)::text = (%s::jsonb)::text", n, val, n, val))
 	}
 	if !f.IncludeDeleted {
 		w.add("NOT e.deleted")

@@ -13,13 +13,15 @@ import (
 // stageSchema creates the temporary staging tables of one sync session.
 // They live only as long as the session's connection. ord numbers every
 // staged object and delete in Put order, so the last word on a key wins.
+// JSON is staged as text: the server parses it only for the objects that
+// are created or changed, not for the many that a re-sync finds unchanged.
 const stageSchema = `
 CREATE TEMP TABLE stage_entities (
     ord     BIGINT NOT NULL,
     key     TEXT   NOT NULL,
     type    TEXT   NOT NULL,
-    classes JSONB  NOT NULL,
-    props   JSONB  NOT NULL,
+    classes TEXT   NOT NULL,
+    props   TEXT   NOT NULL,
     hash    BIGINT NOT NULL
 );
 CREATE TEMP TABLE stage_relationships (
@@ -31,7 +33,7 @@ CREATE TEMP TABLE stage_relationships (
     from_key   TEXT   NOT NULL,
     to_scope   TEXT   NOT NULL,
     to_key     TEXT   NOT NULL,
-    props      JSONB  NOT NULL,
+    props      TEXT   NOT NULL,
     hash       BIGINT NOT NULL
 );
 CREATE TEMP TABLE stage_mappings (
@@ -39,8 +41,8 @@ CREATE TEMP TABLE stage_mappings (
     key   TEXT   NOT NULL,
     type  TEXT   NOT NULL,
     class TEXT   NOT NULL,
-    spec  JSONB  NOT NULL,
-    props JSONB  NOT NULL,
+    spec  TEXT   NOT NULL,
+    props TEXT   NOT NULL,
     hash  BIGINT NOT NULL
 );
 CREATE TEMP TABLE stage_deletes (

@@ -84,6 +84,9 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 	// Let the server notice a vanished client even in the middle of a long
 	// statement, so that a killed process does not keep the lock for long.
 	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = "+clientCheckInterval)
+	// Keep staging tables in memory longer; this only works before the
+	// connection first touches a temporary table, and is harmless if not.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '64MB'")
 	if _, err := conn.Exec(ctx, stageSchema); err != nil {
 		s.discard()
 		return nil, fmt.Errorf("begin sync of %s: create staging tables: %w", p.Scope, err)

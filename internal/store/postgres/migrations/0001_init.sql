@@ -25,7 +25,6 @@ CREATE INDEX entities_severity ON entities ((props -> 'severity')) WHERE (props 
 CREATE INDEX entities_numeric_severity ON entities ((props -> 'numericSeverity')) WHERE (props -> 'numericSeverity') IS NOT NULL;
 CREATE INDEX entities_host_id ON entities ((props -> 'hostId')) WHERE (props -> 'hostId') IS NOT NULL;
 CREATE INDEX entities_name ON entities ((props -> 'name')) WHERE (props -> 'name') IS NOT NULL;
-CREATE INDEX entities_props ON entities USING GIN (props jsonb_path_ops);
 
 CREATE TABLE entity_classes (
     entity_id BIGINT NOT NULL,
