@@ -3,11 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
-	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
 )
 
@@ -105,94 +104,19 @@ func (s *stage) close() error {
 	return errors.Join(errs...)
 }
 
-// encodedBatch is a validated batch in the staging encoding.
-type encodedBatch struct {
-	entities      [][4]any
-	relationships [][8]any
-	mappings      [][4]any
-	deletes       [][2]any
-}
+// rowsPerInsert is how many rows one staging INSERT carries.
+const rowsPerInsert = 64
 
-// validateBatch checks every object of b and encodes it for staging. It
-// returns every validation error of the batch, each naming its object.
-func validateBatch(b *store.Batch) (*encodedBatch, error) {
-	var errs []error
-	out := &encodedBatch{}
-	for i := range b.Entities {
-		e := &b.Entities[i]
-		if err := graph.ValidateEntity(e); err != nil {
-			errs = append(errs, fmt.Errorf("entity %d: %w", i, err))
-			continue
-		}
-		classes, err := json.Marshal(e.Class)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("entity %d (%s/%s): encode classes: %w", i, e.Type, e.Key, err))
-			continue
-		}
-		props, err := encodeProps(e.Properties)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("entity %d (%s/%s): %w", i, e.Type, e.Key, err))
-			continue
-		}
-		out.entities = append(out.entities, [4]any{e.Key, e.Type, string(classes), props})
-	}
-	for i := range b.Relationships {
-		r := &b.Relationships[i]
-		if err := graph.ValidateRelationship(r); err != nil {
-			errs = append(errs, fmt.Errorf("relationship %d: %w", i, err))
-			continue
-		}
-		props, err := encodeProps(r.Properties)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("relationship %d (%s/%s): %w", i, r.Type, r.Key, err))
-			continue
-		}
-		out.relationships = append(out.relationships,
-			[8]any{r.Key, r.Type, r.Class, r.FromScope, r.FromKey, r.ToScope, r.ToKey, props})
-	}
-	for i := range b.Mappings {
-		m := &b.Mappings[i]
-		if err := graph.ValidateMappedRelationship(m); err != nil {
-			errs = append(errs, fmt.Errorf("mapping %d: %w", i, err))
-			continue
-		}
-		body, err := encodeMapping(m)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mapping %d (%s/%s): %w", i, m.Type, m.Key, err))
-			continue
-		}
-		out.mappings = append(out.mappings, [4]any{m.Key, m.Type, m.Class, body})
-	}
-	for i, d := range b.Deletes {
-		switch d.Kind {
-		case store.KindEntity, store.KindRelationship, store.KindMapping:
-		default:
-			errs = append(errs, fmt.Errorf("delete %d (%s): unknown kind %q", i, d.Key, d.Kind))
-			continue
-		}
-		if d.Key == "" {
-			errs = append(errs, fmt.Errorf("delete %d: empty key", i))
-			continue
-		}
-		out.deletes = append(out.deletes, [2]any{string(d.Kind), d.Key})
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
-}
-
-// encodeProps renders properties as canonical JSON (sorted names), so that
-// equal properties always give equal text.
-func encodeProps(p graph.Properties) (string, error) {
-	if p == nil {
-		return "{}", nil
-	}
-	b, err := p.MarshalJSON()
-	if err != nil {
-		return "", fmt.Errorf("encode properties: %w", err)
-	}
-	return string(b), nil
+// stagingTables names the staging table and columns of each object kind.
+var stagingTables = []struct {
+	kind  store.ObjectKind
+	table string
+	cols  string
+	width int
+}{
+	{store.KindEntity, "temp.stage_entities", "key, type, classes, props", 4},
+	{store.KindRelationship, "temp.stage_relationships", "key, type, class, from_scope, from_key, to_scope, to_key, props", 8},
+	{store.KindMapping, "temp.stage_mappings", "key, type, class, body", 4},
 }
 
 // put stages an encoded batch in one staging transaction.
@@ -202,8 +126,33 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 		return fmt.Errorf("begin staging transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if err := s.putRows(ctx, tx, b); err != nil {
-		return err
+	for _, t := range stagingTables {
+		rows := map[store.ObjectKind][][]any{
+			store.KindEntity: b.entities, store.KindRelationship: b.relationships, store.KindMapping: b.mappings,
+		}[t.kind]
+		if err := insertRows(ctx, tx, t.table, t.cols, t.width, rows); err != nil {
+			return fmt.Errorf("stage %ss: %w", t.kind, err)
+		}
+		if s.deletes > 0 && len(rows) > 0 {
+			// A later Put of a key cancels its earlier staged delete.
+			for _, r := range rows {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM temp.stage_deletes WHERE kind = ? AND key = ?`, string(t.kind), r[0]); err != nil {
+					return fmt.Errorf("stage %s %v: %w", t.kind, r[0], err)
+				}
+			}
+		}
+	}
+	for _, d := range b.deletes {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO temp.stage_deletes (kind, key) VALUES (?, ?)`, d[0], d[1]); err != nil {
+			return fmt.Errorf("stage delete of %s %s: %w", d[0], d[1], err)
+		}
+		for _, t := range stagingTables {
+			if string(t.kind) == d[0] {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE key = ?`, d[1]); err != nil {
+					return fmt.Errorf("stage delete of %s %s: %w", d[0], d[1], err)
+				}
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit staging transaction: %w", err)
@@ -212,97 +161,59 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 	return nil
 }
 
-func (s *stage) putRows(ctx context.Context, tx *sql.Tx, b *encodedBatch) error {
-	type table struct {
-		kind store.ObjectKind
-		sql  string
-		rows func(yield func([]any) error) error
+// insertRows writes rows into table with multi-row INSERT OR REPLACE
+// statements; a later row with the same key replaces an earlier one.
+func insertRows(ctx context.Context, tx *sql.Tx, table, cols string, width int, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	tables := []table{
-		{store.KindEntity, `INSERT OR REPLACE INTO temp.stage_entities (key, type, classes, props) VALUES (?, ?, ?, ?)`,
-			func(yield func([]any) error) error {
-				for i := range b.entities {
-					if err := yield(b.entities[i][:]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}},
-		{store.KindRelationship, `INSERT OR REPLACE INTO temp.stage_relationships
-			(key, type, class, from_scope, from_key, to_scope, to_key, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			func(yield func([]any) error) error {
-				for i := range b.relationships {
-					if err := yield(b.relationships[i][:]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}},
-		{store.KindMapping, `INSERT OR REPLACE INTO temp.stage_mappings (key, type, class, body) VALUES (?, ?, ?, ?)`,
-			func(yield func([]any) error) error {
-				for i := range b.mappings {
-					if err := yield(b.mappings[i][:]); err != nil {
-						return err
-					}
-				}
-				return nil
-			}},
-	}
-	var undelete *sql.Stmt
-	if s.deletes > 0 {
-		st, err := tx.PrepareContext(ctx, `DELETE FROM temp.stage_deletes WHERE kind = ? AND key = ?`)
-		if err != nil {
-			return fmt.Errorf("prepare staging statement: %w", err)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
 		}
-		defer st.Close()
-		undelete = st
-	}
-	for _, t := range tables {
-		st, err := tx.PrepareContext(ctx, t.sql)
-		if err != nil {
-			return fmt.Errorf("prepare staging statement: %w", err)
-		}
-		n := 0
-		err = t.rows(func(args []any) error {
-			n++
-			if n%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("stage %s %v: %w", t.kind, args[0], err)
-			}
-			if undelete != nil {
-				if _, err := undelete.ExecContext(ctx, string(t.kind), args[0]); err != nil {
-					return fmt.Errorf("stage %s %v: %w", t.kind, args[0], err)
-				}
-			}
-			return nil
-		})
-		st.Close()
-		if err != nil {
+	}()
+	args := make([]any, 0, rowsPerInsert*width)
+	for start := 0; start < len(rows); start += rowsPerInsert {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-	}
-	if len(b.deletes) > 0 {
-		del, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.stage_deletes (kind, key) VALUES (?, ?)`)
-		if err != nil {
-			return fmt.Errorf("prepare staging statement: %w", err)
+		end := min(start+rowsPerInsert, len(rows))
+		args = args[:0]
+		for _, r := range rows[start:end] {
+			args = append(args, r...)
 		}
-		defer del.Close()
-		for _, d := range b.deletes {
-			if _, err := del.ExecContext(ctx, d[:]...); err != nil {
-				return fmt.Errorf("stage delete of %s %v: %w", d[0], d[1], err)
+		n := end - start
+		if n == rowsPerInsert {
+			if full == nil {
+				st, err := tx.PrepareContext(ctx, insertSQL(table, cols, width, n))
+				if err != nil {
+					return err
+				}
+				full = st
 			}
-			tableName := map[string]string{
-				string(store.KindEntity): "temp.stage_entities", string(store.KindRelationship): "temp.stage_relationships",
-				string(store.KindMapping): "temp.stage_mappings",
-			}[d[0].(string)]
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+tableName+` WHERE key = ?`, d[1]); err != nil {
-				return fmt.Errorf("stage delete of %s %v: %w", d[0], d[1], err)
+			if _, err := full.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("rows %d to %d: %w", start, end-1, err)
 			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, insertSQL(table, cols, width, n), args...); err != nil {
+			return fmt.Errorf("rows %d to %d: %w", start, end-1, err)
 		}
 	}
 	return nil
+}
+
+// insertSQL builds an INSERT OR REPLACE of n rows of width columns.
+func insertSQL(table, cols string, width, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT OR REPLACE INTO " + table + " (" + cols + ") VALUES ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }
