@@ -68,7 +68,6 @@ func (s *Server) serveKB(rc *reqCtx) int {
 	const root = "KNOWLEDGE_BASE_VULN_LIST_OUTPUT"
 	rc.foHeader(x, root, "/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd")
 	keepAlive := "<!-- keep-alive for " + root + "  -->\n"
-	x.raw(keepAlive)
 	kb := s.kb
 	n := 0
 	opened := false
@@ -82,6 +81,7 @@ func (s *Server) serveKB(rc *reqCtx) int {
 				continue
 			}
 			if !opened {
+				x.raw(keepAlive) // as Qualys does while it assembles the list
 				if details == "None" {
 					x.open(4, "ID_SET")
 				} else {

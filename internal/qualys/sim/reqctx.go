@@ -130,11 +130,16 @@ func (rc *reqCtx) foError(code int, text string) int {
 
 // qpsError answers a QPS request with HTTP 200 and an error responseCode.
 func (rc *reqCtx) qpsError(code, message, resolution string) int {
+	return rc.qpsErrorSchema(qpsSchema(rc.ep), code, message, resolution)
+}
+
+// qpsErrorSchema is qpsError naming the given schema path.
+func (rc *reqCtx) qpsErrorSchema(schema, code, message, resolution string) int {
 	rc.w.Header().Set("Content-Type", "application/xml")
 	rc.w.WriteHeader(http.StatusOK)
 	x := newXMLWriter(rc.out())
 	x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-	x.raw(`<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="` + rc.baseURL() + qpsSchema(rc.ep) + `">` + "\n")
+	x.raw(`<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="` + rc.baseURL() + schema + `">` + "\n")
 	x.text(2, "responseCode", code)
 	x.open(2, "responseErrorDetails")
 	x.text(4, "errorMessage", message)

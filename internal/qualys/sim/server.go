@@ -266,7 +266,8 @@ func (s *Server) checkAuth(rc *reqCtx, fo bool) (int, bool) {
 	s.mu.Unlock()
 	switch {
 	case good && s.opts.Account == AccountExpired && fo:
-		return rc.simpleReturn(http.StatusOK, 2001, "This account has expired.", nil, true), true
+		rc.w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+		return rc.simpleReturnTyped(http.StatusOK, 2001, "This account has expired.", nil, true), true
 	case good && s.opts.Account == AccountExpired:
 		return rc.qpsError("EVALUATION_EXPIRED", "Your evaluation period has expired.", "Contact your account manager to extend it."), true
 	case good && s.opts.Account == AccountNoAPIAccess && !fo:
@@ -276,7 +277,9 @@ func (s *Server) checkAuth(rc *reqCtx, fo bool) (int, bool) {
 		rc.w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 		return rc.simpleReturnTyped(http.StatusUnauthorized, 2000, "Bad Login/Password", nil, true), true
 	}
-	return rc.qpsError("INVALID_CREDENTIALS", "Authentication failed", "Verify both, user and password credentials."), true
+	// Qualys names the host asset schema on this answer whatever the
+	// endpoint (recorded on the portal version endpoint).
+	return rc.qpsErrorSchema(qpsSchema(EndpointHostAsset), "INVALID_CREDENTIALS", "Authentication failed", "Verify both, user and password credentials."), true
 }
 
 // basicAuth decodes an Authorization: Basic header.
