@@ -1,6 +1,8 @@
 package qualys
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -72,5 +74,20 @@ func TestNewRequiresCredentials(t *testing.T) {
 	}
 	if strings.Contains(c.String(), testPassword) {
 		t.Error("String shows the password")
+	}
+}
+
+func TestOptionsMaskPassword(t *testing.T) {
+	t.Parallel()
+	o := Options{APIURL: "https://qualysapi.qualys.com", Username: "u", Password: testPassword}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "qualys", o)
+	for what, s := range map[string]string{"String": o.String(), "%v": fmt.Sprintf("%v", o), "%+v": fmt.Sprintf("%+v", o), "slog": logged.String()} {
+		if strings.Contains(s, testPassword) {
+			t.Errorf("%s shows the password: %s", what, s)
+		}
+		if !strings.Contains(s, "qualysapi.qualys.com") {
+			t.Errorf("%s lost the URL: %s", what, s)
+		}
 	}
 }

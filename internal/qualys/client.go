@@ -3,6 +3,7 @@ package qualys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -66,6 +67,27 @@ type Options struct {
 	// Jitter returns a random float in [0,1) for backoff jitter; default
 	// math/rand/v2. For tests.
 	Jitter func() float64
+}
+
+// String describes the options with the password masked.
+func (o Options) String() string {
+	return fmt.Sprintf("qualys.Options{APIURL: %q, Username: %q, Password: %s}", o.APIURL, o.Username, maskSecret(o.Password))
+}
+
+// LogValue masks the password when the options are logged with slog.
+func (o Options) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("apiUrl", o.APIURL),
+		slog.String("username", o.Username),
+		slog.String("password", maskSecret(o.Password)),
+	)
+}
+
+func maskSecret(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return "********"
 }
 
 // RetryPolicy bounds retries. Zero fields take the defaults given.

@@ -48,11 +48,14 @@ func (c *Client) page(ctx context.Context, cl *call, decode func(x *xmlReader, s
 		c.log.Warn("qualys page failed", "endpoint", cl.endpoint, "page", cl.page, "error", err.Error())
 		return perr
 	}
+	started := c.now()
 	x := newXMLReader(resp.body)
 	records := 0
 	err = decode(x, resp.http.StatusCode, &records)
 	offset := x.offset()
 	resp.close()
+	c.log.Debug("qualys page", "endpoint", cl.endpoint, "page", cl.page, "records", records,
+		"bytes", resp.body.n.Load(), "duration", c.now().Sub(started).String())
 	c.stats.add(cl.endpoint, func(s *PageStats) {
 		s.Bytes += resp.body.n.Load()
 		s.Records += int64(records)
