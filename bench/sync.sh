@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Sync benchmark: a full sync from the Qualys simulator into the embedded
+# store, then an unchanged full re-sync of the same data, each measured with
+# /usr/bin/time -v (wall time and peak RSS of the qgraph sync process only;
+# the simulator runs as its own process).
+#
+# usage: bench/sync.sh [small|large|HOSTS:DETECTIONS_PER_HOST] [RUNS]
+#   small  5,000 hosts × 20 detections  (100,000 detections)
+#   large  76,000 hosts × 33 detections (about 2,500,000 detections)
+# Prints one line per run and the medians; keeps nothing but a temp dir
+# that is removed at exit. Needs /usr/bin/time (Debian package "time").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=${1:-small}
+runs=${2:-3}
+case "$size" in
+  small) hosts=5000; per_host=20 ;;
+  large) hosts=76000; per_host=33 ;;
+  *:*) hosts=${size%%:*}; per_host=${size##*:} ;;
+  *) echo "usage: $0 [small|large|HOSTS:DETECTIONS_PER_HOST] [RUNS]" >&2; exit 2 ;;
+esac
+[ -x /usr/bin/time ] || { echo "$0: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export PATH="/usr/local/go/bin:$PATH"
+go build -o "$work/qgraph" ./cmd/qgraph
+
+port=$(( 20000 + RANDOM % 20000 ))
+"$work/qgraph" simulate --listen "127.0.0.1:$port" --hosts "$hosts" --detections-per-host "$per_host" \
+  --webapps 20 --limits unlimited --seed 1 >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null -u qgraph:simulator "http://127.0.0.1:$port/qps/rest/portal/version" 2>/dev/null && break
+  sleep 0.2
+done
+
+cat >"$work/qgraph.yaml" <<EOF
+instances:
+  - name: bench
+    qualys:
+      apiUrl: http://127.0.0.1:$port
+      username: qgraph
+      password: \${QGRAPH_BENCH_PASSWORD}
+      vmdrFindingSeverities: [1, 2, 3, 4, 5]
+      vmdrFindingTypes: [Info, Potential, Confirmed]
+EOF
+export QGRAPH_BENCH_PASSWORD=simulator
+
+# measure LABEL DB: runs one full sync, prints "LABEL wall_s rss_mb".
+measure() {
+  local label=$1 db=$2
+  /usr/bin/time -v -o "$work/time.txt" "$work/qgraph" --db "$db" sync --config "$work/qgraph.yaml" --full \
+    >"$work/report.txt" 2>"$work/sync.log" || { echo "$label: sync failed" >&2; tail -20 "$work/sync.log" "$work/report.txt" >&2; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$work/time.txt")
+  echo "$label $wall $rss"
+}
+
+echo "sync benchmark: $hosts hosts × $per_host detections per host, $runs runs, $(nproc) cores"
+: >"$work/results"
+for i in $(seq 1 "$runs"); do
+  db="$work/bench-$i.db"
+  measure "full" "$db" | tee -a "$work/results"
+  measure "resync" "$db" | tee -a "$work/results"
+  rm -f "$db" "$db"-*
+done
+grep -E 'host_finding' "$work/report.txt" | head -3 || true
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+for label in full resync; do
+  w=$(awk -v l=$label '$1==l {print $2}' "$work/results" | median)
+  r=$(awk -v l=$label '$1==l {print $3}' "$work/results" | median)
+  echo "median $label: ${w}s wall, ${r} MB peak RSS"
+done

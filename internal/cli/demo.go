@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qgraph/qgraph/internal/config"
+	"github.com/qgraph/qgraph/internal/integration/qualysint"
+	"github.com/qgraph/qgraph/internal/j1ql"
+	"github.com/qgraph/qgraph/internal/qualys/sim"
+	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/questions"
+)
+
+// DemoDB is the store the demo writes when --db is not given.
+const DemoDB = "./qgraph-demo.db"
+
+// DemoOptions are the inputs of qgraph demo.
+type DemoOptions struct {
+	Factory *Factory
+	// DSN is the store; DemoDB unless --db was given.
+	DSN  string
+	Seed int64
+}
+
+func newDemoCmd(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Sync a simulated Qualys subscription and answer the managed questions",
+		Long: "demo starts the built-in Qualys simulator on a loopback port with a demo dataset (a few hundred hosts of " +
+			"all four kinds, web apps and WAS findings), configures an instance against it, runs a full sync into " +
+			DemoDB + " (or --db) and prints the answers of the managed questions.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.DSN = DemoDB
+			if fl := cmd.Flag("db"); fl != nil && fl.Changed {
+				opts.DSN = f.DSN
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return demoRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().Int64Var(&opts.Seed, "seed", 0, "simulator seed (0: the demo dataset's own)")
+	return cmd
+}
+
+func demoRun(ctx context.Context, opts *DemoOptions) error {
+	f := opts.Factory
+	simOpts := sim.DemoOptions()
+	if opts.Seed != 0 {
+		simOpts.Seed = opts.Seed
+	}
+	qs, err := sim.New(simOpts)
+	if err != nil {
+		return fmt.Errorf("start simulator: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start simulator: listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: qs, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	apiURL := "http://" + ln.Addr().String()
+	so := qs.Options()
+	fmt.Fprintf(f.IO.ErrOut, "Qualys simulator on %s: %d hosts, %d detections per host, %d web apps\n", apiURL, so.Hosts, so.DetectionsPerHost, so.WebApps)
+
+	q := config.DefaultQualys()
+	q.APIURL, q.Username, q.Password = apiURL, so.Username, so.Password
+	q.VMDRFindingSeverities = []int{1, 2, 3, 4, 5}
+	q.VMDRFindingTypes = []string{"Info", "Potential", "Confirmed"}
+	inst := config.Instance{Name: "demo", Description: "Simulated Qualys subscription", PollingInterval: config.Disabled, TagWithAccountName: true, Qualys: q}
+
+	df := *f
+	df.DSN = opts.DSN
+	st, err := df.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(f.IO.ErrOut, "Full sync into %s\n", opts.DSN)
+	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) { o.Now = qs.Now })
+	if rep != nil {
+		writeReport(f.IO.Out, rep)
+	}
+	if err != nil {
+		return withExitCode(ExitJobFailed, fmt.Errorf("demo sync: %w", err))
+	}
+	if err := writeGraphSummary(ctx, f.IO.Out, st); err != nil {
+		return err
+	}
+	if err := runManagedQuestions(ctx, f.IO.Out, st); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return withExitCode(ExitJobFailed, errors.New("the demo sync had failed steps"))
+	}
+	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; query it with: qgraph --db %s query 'FIND Host THAT HAS qualys_host_finding WITH open=true'\n", opts.DSN, opts.DSN)
+	return nil
+}
+
+// writeGraphSummary prints the live entities per _type and relationships
+// per _type.
+func writeGraphSummary(ctx context.Context, w io.Writer, st store.Store) error {
+	ents, rels, err := st.Counts(ctx)
+	if err != nil {
+		return fmt.Errorf("count the graph: %w", err)
+	}
+	for _, part := range []struct {
+		title string
+		m     map[string]int64
+	}{{"Entities", ents}, {"Relationships", rels}} {
+		fmt.Fprintf(w, "\n%s by _type:\n", part.title)
+		types := make([]string, 0, len(part.m))
+		var total int64
+		for t, n := range part.m {
+			types = append(types, t)
+			total += n
+		}
+		sort.Strings(types)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		for _, t := range types {
+			fmt.Fprintf(tw, "  %d\t  %s\t\n", part.m[t], t)
+		}
+		fmt.Fprintf(tw, "  %d\t  total\t\n", total)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoRowLimit bounds the rows printed per managed question, and
+// demoQuestionTimeout the time one question may take.
+const (
+	demoRowLimit        = 15
+	demoQuestionTimeout = 30 * time.Second
+)
+
+// runManagedQuestions prints the answer of every managed question as a
+// table. A question that fails or comes back empty is reported and the
+// others still run; the error says how many did.
+func runManagedQuestions(ctx context.Context, w io.Writer, st store.Store) error {
+	qs, err := questions.Load()
+	if err != nil {
+		return fmt.Errorf("load managed questions: %w", err)
+	}
+	var failed, empty int
+	for _, q := range qs {
+		fmt.Fprintf(w, "\n== %s\n", q.Title)
+		for _, nq := range q.Queries {
+			start := time.Now()
+			qctx, cancel := context.WithTimeout(ctx, demoQuestionTimeout)
+			res, err := j1ql.Execute(qctx, st, nq.Query, j1ql.Options{Limit: demoRowLimit})
+			cancel()
+			if err != nil {
+				failed++
+				fmt.Fprintf(w, "   %s: error: %v\n", nq.Name, err)
+				continue
+			}
+			if len(q.Queries) > 1 {
+				fmt.Fprintf(w, "-- %s\n", nq.Name)
+			}
+			if err := j1ql.WriteTable(w, res); err != nil {
+				return fmt.Errorf("print %s: %w", q.ID, err)
+			}
+			if res.TotalCount == 0 {
+				empty++
+			}
+			fmt.Fprintf(w, "   (%d result(s), %s)\n", res.TotalCount, time.Since(start).Round(time.Millisecond))
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d managed question(s) failed", failed)
+	}
+	if empty > 0 {
+		fmt.Fprintf(w, "\n%d managed question(s) had no answer on this data\n", empty)
+	}
+	return nil
+}
