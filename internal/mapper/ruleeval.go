@@ -36,20 +36,25 @@ func (r *run) evaluateRules(ctx context.Context, prev []Rule) error {
 	return nil
 }
 
-// sideQuery starts a query over the entities of one rule side, selecting
-// id, scope, key, type and the property as JSON text.
-func (r *run) sideQuery(side, prop string) *query {
+// sideQuery starts a query over the live entities of one rule side,
+// selecting id, scope, key, type and the property as JSON text. A class
+// side is read through entity_classes unless byValue says the caller adds
+// a condition on the (indexed) property, which then drives the lookup.
+func (r *run) sideQuery(side, prop string, byValue bool) *query {
 	q := newQuery(r.d).sql("SELECT e.id, e.scope, e.key, e.type, ")
 	if r.d == store.Postgres {
 		q.sql("(e.props -> " + pgString(prop) + ")::text")
 	} else {
 		q.sql("e.props -> '$.\"" + prop + "\"'")
 	}
-	q.sql(" FROM entities e WHERE ").notDeleted("e")
-	if isClass(side) {
-		q.sql(" AND EXISTS (SELECT 1 FROM entity_classes c WHERE c.entity_id = e.id AND c.class = ").arg(side).sql(")")
-	} else {
-		q.sql(" AND e.type = ").arg(side)
+	switch {
+	case !isClass(side):
+		q.sql(" FROM entities e WHERE ").notDeleted("e").sql(" AND e.type = ").arg(side)
+	case byValue:
+		q.sql(" FROM entities e WHERE ").notDeleted("e").
+			sql(" AND EXISTS (SELECT 1 FROM entity_classes c WHERE c.entity_id = e.id AND c.class = ").arg(side).sql(")")
+	default:
+		q.sql(" FROM entity_classes c JOIN entities e ON e.id = c.entity_id WHERE c.class = ").arg(side).sql(" AND ").notDeleted("e")
 	}
 	return q
 }
@@ -75,7 +80,7 @@ func (r *run) evaluateRule(ctx context.Context, rule Rule) error {
 	r.report.RulesEvaluated++
 	var sources []*ruleEntity
 	byValue := map[string][]*ruleEntity{}
-	if err := r.scanSide(ctx, r.sideQuery(rule.Source, rule.SourceProperty), func(e *ruleEntity) {
+	if err := r.scanSide(ctx, r.sideQuery(rule.Source, rule.SourceProperty, false), func(e *ruleEntity) {
 		sources = append(sources, e)
 		for _, v := range e.values {
 			byValue[v] = append(byValue[v], e)
@@ -90,7 +95,7 @@ func (r *run) evaluateRule(ctx context.Context, rule Rule) error {
 	prefix := rule.keyPrefix()
 	want := map[string]graph.Relationship{}
 	for _, c := range chunks(forms, chunkSize) {
-		q := r.sideQuery(rule.Target, rule.TargetProperty).sql(" AND ").prop("e", rule.TargetProperty).sql(" IN ").jsonIn(c)
+		q := r.sideQuery(rule.Target, rule.TargetProperty, true).sql(" AND ").prop("e", rule.TargetProperty).sql(" IN ").jsonIn(c)
 		err := r.scanSide(ctx, q, func(t *ruleEntity) {
 			for _, v := range t.values {
 				for _, s := range byValue[v] {
