@@ -36,7 +36,9 @@ type JobSpec struct {
 	// OnProgress receives progress notifications; it must not block long.
 	OnProgress func(Progress)
 	Logger     *slog.Logger
-	// Now is the clock; nil means time.Now.
+	// Now is the clock the steps' time windows and high-water marks follow
+	// (a simulator's clock in tests and the demo); nil means time.Now. Job
+	// records, versions and durations use the wall clock.
 	Now func() time.Time
 	// BatchSize is the number of objects per store batch (default 2000).
 	BatchSize int
@@ -99,14 +101,15 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 	if spec.Logger == nil {
 		spec.Logger = slog.New(slog.DiscardHandler)
 	}
+	wallStart := time.Now().UTC()
 	if spec.JobID == "" {
-		spec.JobID = NewJobID(now())
+		spec.JobID = NewJobID(wallStart)
 	}
 	j := &jobRun{spec: spec, started: now().UTC(), batchSize: spec.BatchSize, writes: make(chan write, 4)}
 	if j.batchSize <= 0 {
 		j.batchSize = 2000
 	}
-	rep := &Report{JobID: spec.JobID, Scope: spec.Scope, Instance: spec.Instance, Full: spec.Full, Status: StatusRunning, StartedAt: j.started}
+	rep := &Report{JobID: spec.JobID, Scope: spec.Scope, Instance: spec.Instance, Full: spec.Full, Status: StatusRunning, StartedAt: wallStart, ClockAt: j.started}
 	st := spec.Store
 	var err error
 	if j.state, err = LoadState(ctx, st, spec.Scope); err != nil {
@@ -120,7 +123,7 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 		if cause != nil {
 			rep.Error = cause.Error()
 		}
-		rep.FinishedAt = now().UTC()
+		rep.FinishedAt = time.Now().UTC()
 		rep.DurationMillis = rep.FinishedAt.Sub(rep.StartedAt).Milliseconds()
 		// The job record must be written even when ctx is cancelled.
 		wctx := context.WithoutCancel(ctx)
@@ -137,7 +140,7 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 		return rep, nil
 	}
 
-	sess, err := st.BeginSync(ctx, store.SyncParams{Scope: spec.Scope, JobID: spec.JobID, Mode: store.Replace, Now: j.started})
+	sess, err := st.BeginSync(ctx, store.SyncParams{Scope: spec.Scope, JobID: spec.JobID, Mode: store.Replace, Now: wallStart})
 	if err != nil {
 		return finish(StatusFailed, fmt.Errorf("begin sync of %s: %w", spec.Scope, err))
 	}
@@ -189,7 +192,7 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 		}
 	}
 	if spec.Full {
-		j.state.LastFullAt = j.started
+		j.state.LastFullAt = wallStart
 	}
 	status := StatusSuccess
 	for _, s := range rep.Steps {

@@ -17,6 +17,9 @@ type Report struct {
 	Error      string    `json:"error,omitempty"`
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
+	// ClockAt is the job clock at the start: the end of the time windows
+	// read (it differs from StartedAt against a simulator).
+	ClockAt time.Time `json:"clockAt"`
 	// DurationMillis is FinishedAt − StartedAt.
 	DurationMillis int64        `json:"durationMillis"`
 	Steps          []StepReport `json:"steps"`
