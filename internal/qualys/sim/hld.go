@@ -371,7 +371,7 @@ func qdsBand(v int) string {
 }
 
 func (rc *reqCtx) writeQDSFactors(x *xmlWriter, d *detection) {
-	v := rc.s.kbFacts(d.kbPos, rc.world.now())
+	v := rc.s.kb.facts(d.kbPos)
 	x.open(12, "QDS_FACTORS")
 	factor := func(name, value string) {
 		x.startTag(14, "QDS_FACTOR name=\""+name+"\"")

@@ -12,9 +12,6 @@ var kbParams = []string{"action", "echo_request", "details", "ids", "id_min", "i
 	"discovery_method", "discovery_auth_types", "show_pci_reasons", "show_supported_modules_info",
 	"show_disabled_flag", "show_qid_change_log", "code_modified_after", "code_modified_before", "output_format"}
 
-// kbFacts returns the full record at knowledge base position pos.
-func (s *Server) kbFacts(pos int, _ int64) *vuln { return s.kb.facts(pos) }
-
 // serveKB answers /api/2.0/fo/knowledge_base/vuln/.
 func (s *Server) serveKB(rc *reqCtx) int {
 	p, e := rc.parseFO(kbParams)
@@ -76,7 +73,7 @@ func (s *Server) serveKB(rc *reqCtx) int {
 		lo, hi := max(r.lo, idMin), min(r.hi, idMax)
 		start := sort.Search(len(kb.qids), func(i int) bool { return int64(kb.qids[i]) >= lo })
 		for pos := start; pos < len(kb.qids) && int64(kb.qids[pos]) <= hi; pos++ {
-			v := s.kbFacts(pos, 0)
+			v := s.kb.facts(pos)
 			if !kbMatch(v, dates, patchable) {
 				continue
 			}

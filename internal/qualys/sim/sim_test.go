@@ -217,3 +217,19 @@ func (d *discardWriter) WriteHeader(int)             {}
 func (d *discardWriter) Write(p []byte) (int, error) { d.n += int64(len(p)); return len(p), nil }
 
 var _ io.Writer = (*discardWriter)(nil)
+
+func TestAppendDate(t *testing.T) {
+	r := newRNG(7)
+	for range 2000 {
+		ts := int64(r.intn(4_000_000_000)) - 1_000_000_000
+		want := time.Unix(ts, 0).UTC().Format("2006-01-02T15:04:05Z")
+		if got := string(appendDate(nil, ts)); got != want {
+			t.Fatalf("appendDate(%d) = %s, want %s", ts, got, want)
+		}
+		day := time.Unix(ts, 0).UTC()
+		midnight := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC).Unix()
+		if got := dateOf(day.Year(), int(day.Month()), day.Day()); got != midnight {
+			t.Fatalf("dateOf(%v) = %d, want %d", day, got, midnight)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // xmlWriter writes XML text into a reusable buffer that it flushes to the
@@ -237,6 +236,3 @@ func civilFromDays(z int64) (year, month, day int) {
 	}
 	return int(y), int(m), int(d)
 }
-
-// formatDate returns the Qualys date form of t.
-func formatDate(t time.Time) string { return string(appendDate(nil, t.Unix())) }
