@@ -28,6 +28,9 @@ type SimulateOptions struct {
 	FaultSpec string
 	// LimitsProfile names the limits (standard, premium, unlimited).
 	LimitsProfile string
+	// Now is the --now text: the simulated start clock, RFC 3339; empty
+	// means the wall clock at start.
+	Now string
 	// PasswordGiven is set when the password came from the user, so it is
 	// never printed.
 	PasswordGiven bool
@@ -95,6 +98,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 	fl.StringVar(&opts.FaultSpec, "faults", "", "faults to inject, e.g. '5xx:rate=0.05;reset:on=3,7:endpoint=detections;slow:delay=2s:rate=0.1'")
 	fl.StringVar(&opts.Sim.Username, "username", sim.DefaultUsername, "Basic auth user name accepted")
 	fl.StringVar(&opts.Sim.Password, "password", sim.DefaultPassword, "Basic auth password accepted (or env QGRAPH_SIM_PASSWORD)")
+	fl.StringVar(&opts.Now, "now", "", "simulated start clock, RFC 3339 (default: the current time, so syncs with day windows see the data; pin it for byte-identical runs)")
 	fl.StringVar(&opts.LimitsProfile, "limits", "standard", "FO limits profile: standard (300/h, 2 concurrent), premium (2000/h, 10) or unlimited")
 	fl.IntVar(&rateCalls, "rate-limit", 0, "FO calls per hour per endpoint (overrides the profile)")
 	fl.IntVar(&concurrency, "concurrency-limit", 0, "concurrent FO calls (overrides the profile)")
@@ -126,6 +130,13 @@ func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc
 		limits.Concurrency, limits.Unlimited = conc, false
 	}
 	opts.Sim.Limits = limits
+	if opts.Now == "" {
+		opts.Sim.Now = time.Now().UTC().Truncate(time.Minute)
+	} else if t, err := time.Parse(time.RFC3339, opts.Now); err != nil {
+		errs = append(errs, fmt.Errorf("--now %q: want an RFC 3339 time such as 2026-03-02T09:00:00Z", opts.Now))
+	} else {
+		opts.Sim.Now = t
+	}
 	faults, err := sim.ParseFaults(opts.FaultSpec)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--faults: %w", err))

@@ -42,6 +42,12 @@ func TestSimulateFlags(t *testing.T) {
 				}
 			}},
 		{name: "bad faults", args: []string{"--faults", "explode:rate=0.1"}, wantErr: `unknown fault kind "explode"`},
+		{name: "pinned clock", args: []string{"--now", "2026-03-02T09:00:00Z"}, check: func(t *testing.T, o *SimulateOptions) {
+			if !o.Sim.Now.Equal(sim.DefaultNow()) {
+				t.Errorf("--now: got %v", o.Sim.Now)
+			}
+		}},
+		{name: "bad clock", args: []string{"--now", "yesterday"}, wantErr: `--now "yesterday"`},
 		{name: "bad limits", args: []string{"--limits", "gold"}, wantErr: `unknown limits profile "gold"`},
 		{name: "bad listen", args: []string{"--listen", "8080"}, wantErr: "--listen"},
 		{name: "advance without url", args: []string{"--advance", "24h"}, wantErr: "--advance and --url go together"},
