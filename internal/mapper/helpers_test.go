@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/qgraph/qgraph/internal/graph"
+	"github.com/qgraph/qgraph/internal/j1ql"
 	"github.com/qgraph/qgraph/internal/store"
 	"github.com/qgraph/qgraph/internal/store/postgres"
 	"github.com/qgraph/qgraph/internal/store/sqlite"
@@ -198,4 +199,14 @@ func endpoints(t testing.TB, st store.Store, r *store.RelationshipRecord) string
 		t.Fatalf("read endpoints: %v", err)
 	}
 	return out
+}
+
+// count runs a J1QL query and returns its total count.
+func count(t testing.TB, st store.Store, q string) int64 {
+	t.Helper()
+	res, err := j1ql.Execute(context.Background(), st, q, j1ql.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return res.TotalCount
 }

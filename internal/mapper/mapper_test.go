@@ -62,6 +62,11 @@ func placeholderLifecycle(t *testing.T, st store.Store) {
 			t.Errorf("type = %s", r.Type)
 		}
 	})
+	t.Run("J1QL sees placeholder hosts", func(t *testing.T) {
+		if n := count(t, st, "FIND Host THAT HAS qualys_host_finding"); n != 2 {
+			t.Errorf("FIND Host THAT HAS qualys_host_finding = %d hosts, want 2", n)
+		}
+	})
 	t.Run("skipTargetCreation leaves the azure VM alone", func(t *testing.T) {
 		if _, err := st.GetEntity(t.Context(), store.MapperScope, "/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1"); err == nil {
 			t.Error("a placeholder was created for a mapping with skipTargetCreation")
@@ -88,6 +93,14 @@ func placeholderLifecycle(t *testing.T, st store.Store) {
 		}
 		if rep.PlaceholdersDeleted != 1 {
 			t.Errorf("report = %+v, want 1 placeholder deleted", rep)
+		}
+	})
+	t.Run("J1QL sees real hosts", func(t *testing.T) {
+		if n := count(t, st, "FIND aws_instance THAT HAS qualys_host_finding"); n != 1 {
+			t.Errorf("FIND aws_instance THAT HAS qualys_host_finding = %d hosts, want 1", n)
+		}
+		if n := count(t, st, "FIND Host THAT HAS qualys_host_finding"); n != 3 {
+			t.Errorf("FIND Host THAT HAS qualys_host_finding = %d hosts, want 3", n)
 		}
 	})
 	t.Run("a skipped target links once it exists", func(t *testing.T) {
