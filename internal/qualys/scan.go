@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -279,9 +280,7 @@ func (s *scanner) markup(keep bool) (int, xml.StartElement, error) {
 			if i < 0 {
 				return 0, xml.StartElement{}, s.endErr("inside a comment")
 			}
-			if !checkText(s.buf[s.pos+4 : s.pos+i]) {
-				return 0, xml.StartElement{}, s.syntax("invalid UTF-8 or control character in a comment")
-			}
+			// Comment bytes are not checked: they carry no data.
 			s.pos += i + 3
 			return mOther, xml.StartElement{}, nil
 		}
@@ -442,12 +441,11 @@ func (s *scanner) startTag() (int, xml.StartElement, error) {
 	return mStart, se, nil
 }
 
-// localName drops a namespace prefix.
+// localName drops a namespace prefix ("xsi:type" gives "type"), as
+// encoding/xml does: only a colon with text on both sides splits.
 func localName(name string) string {
-	for i := len(name) - 1; i > 0; i-- {
-		if name[i] == ':' {
-			return name[i+1:]
-		}
+	if i := strings.IndexByte(name, ':'); i >= 1 && i <= len(name)-2 {
+		return name[i+1:]
 	}
 	return name
 }
