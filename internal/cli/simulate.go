@@ -46,7 +46,7 @@ func newSimulateCmd(f *Factory) *cobra.Command { return newSimulateCmdWith(f, ni
 
 func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Command {
 	opts := &SimulateOptions{Factory: f}
-	var rateCalls, concurrency int
+	var rateCalls, concurrency, otherRunning int
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Serve a simulated Qualys API, or move a running simulator's clock",
@@ -74,7 +74,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 					return withExitCode(ExitUsage, fmt.Errorf("--advance %v: want a duration of at least 1s, such as 24h", opts.Advance))
 				}
 			} else {
-				if err := opts.buildSim(flags.Changed("rate-limit"), rateCalls, flags.Changed("concurrency-limit"), concurrency); err != nil {
+				if err := opts.buildSim(flags.Changed("rate-limit"), rateCalls, flags.Changed("concurrency-limit"), concurrency, otherRunning); err != nil {
 					return withExitCode(ExitUsage, err)
 				}
 			}
@@ -102,6 +102,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 	fl.StringVar(&opts.LimitsProfile, "limits", "standard", "FO limits profile: standard (300/h, 2 concurrent), premium (2000/h, 10) or unlimited")
 	fl.IntVar(&rateCalls, "rate-limit", 0, "FO calls per hour per endpoint (overrides the profile)")
 	fl.IntVar(&concurrency, "concurrency-limit", 0, "concurrent FO calls (overrides the profile)")
+	fl.IntVar(&otherRunning, "other-running", 0, "FO calls other scripts always hold, counted against the concurrency limit")
 	fl.BoolVar(&opts.Sim.Gzip, "gzip", false, "gzip responses for clients that accept it")
 	fl.DurationVar(&opts.Sim.Latency, "latency", 0, "delay per record served, e.g. 1ms")
 	fl.DurationVar(&opts.Sim.LatencyJitter, "latency-jitter", 0, "random extra delay per response, up to this")
@@ -111,7 +112,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 }
 
 // buildSim checks the flags and fills opts.Sim.
-func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc int) error {
+func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc, otherRunning int) error {
 	var errs []error
 	limits, err := sim.LimitsProfile(opts.LimitsProfile)
 	if err != nil {
@@ -129,6 +130,10 @@ func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc
 		}
 		limits.Concurrency, limits.Unlimited = conc, false
 	}
+	if otherRunning < 0 {
+		errs = append(errs, fmt.Errorf("--other-running %d: must not be negative", otherRunning))
+	}
+	limits.OtherRunning = otherRunning
 	opts.Sim.Limits = limits
 	if opts.Now == "" {
 		opts.Sim.Now = time.Now().UTC().Truncate(time.Minute)
@@ -178,7 +183,7 @@ func simulateRun(ctx context.Context, opts *SimulateOptions) error {
 	if len(o.Faults.Rules) > 0 {
 		fmt.Fprintf(f.IO.Out, "  faults: %s\n", o.Faults)
 	}
-	fmt.Fprintf(f.IO.Out, "  move the clock: qgraph simulate --advance 24h --url %s\n", base)
+	fmt.Fprintf(f.IO.Out, "  move the clock: qgraph simulate --advance 24h --url %s (counters: GET %s/sim/stats)\n", base, base)
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

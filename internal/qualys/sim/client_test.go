@@ -57,7 +57,7 @@ func allHostIDs(t *testing.T, c *qualys.Client, pageSize int) []int64 {
 // TestClientEveryEndpoint drives the client through a full pull: every
 // endpoint, with pages small enough that every paging mechanism is used.
 func TestClientEveryEndpoint(t *testing.T) {
-	opts := Options{Hosts: 60, DetectionsPerHost: 6, WebApps: 6, FindingsPerWebApp: 8, Seed: 3, Limits: UnlimitedLimits}
+	opts := Options{Hosts: 60, DetectionsPerHost: 6, WebApps: 6, FindingsPerWebApp: 8, Seed: 3, Limits: UnlimitedLimits, KeepAliveEvery: 3}
 	s, c := newPair(t, opts, nil)
 	ctx := context.Background()
 

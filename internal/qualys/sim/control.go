@@ -38,6 +38,7 @@ func (s *Server) State() State {
 //
 //	POST /sim/advance?by=DURATION   advance the simulated clock (Advance)
 //	GET  /sim/state                 the clock and population
+//	GET  /sim/stats                 request, 409 and fault counters (Stats)
 //
 // Both need the simulator's Basic credentials and answer JSON.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +67,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.State())
 	case controlPrefix + "state":
 		writeJSON(w, http.StatusOK, s.State())
+	case controlPrefix + "stats":
+		writeJSON(w, http.StatusOK, s.Stats())
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown control endpoint " + r.URL.Path})
 	}

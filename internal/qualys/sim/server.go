@@ -33,15 +33,16 @@ type Server struct {
 // behaved.
 type Stats struct {
 	// Requests counts API requests per endpoint (control calls excluded).
-	Requests map[Endpoint]int
+	Requests map[Endpoint]int `json:"requests"`
 	// Conflicts counts 409 answers per endpoint (limits and faults).
-	Conflicts map[Endpoint]int
+	Conflicts map[Endpoint]int `json:"conflicts"`
 	// Faults counts injected faults per kind.
-	Faults map[FaultKind]int
-	// MaxConcurrent is the largest number of FO requests that ran at once.
-	MaxConcurrent int
+	Faults map[FaultKind]int `json:"faults"`
+	// MaxConcurrent is the largest number of FO requests that ran at once,
+	// other scripts' calls (Limits.OtherRunning) included.
+	MaxConcurrent int `json:"maxConcurrent"`
 	// Unauthorized counts requests refused for their credentials.
-	Unauthorized int
+	Unauthorized int `json:"unauthorized"`
 }
 
 func (s Stats) clone() Stats {

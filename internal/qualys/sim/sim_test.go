@@ -233,3 +233,54 @@ func TestAppendDate(t *testing.T) {
 		}
 	}
 }
+
+func TestControlEndpoints(t *testing.T) {
+	s := mustNew(t, Options{Hosts: 50, WebApps: 10, Seed: 3})
+	tests := []struct {
+		method, target string
+		status         int
+		want           string
+	}{
+		{"GET", "/sim/state", 200, `"epoch":0`},
+		{"POST", "/sim/advance?by=24h", 200, `"epoch":1`},
+		{"POST", "/sim/advance?by=soon", 400, "want a duration"},
+		{"POST", "/sim/advance?by=1ms", 400, "shorter than one second"},
+		{"GET", "/sim/advance?by=24h", 405, "use POST"},
+		{"GET", "/sim/stats", 200, `"requests"`},
+		{"GET", "/sim/nothing", 404, "unknown control endpoint"},
+	}
+	for _, tc := range tests {
+		status, _, body := get(t, s, tc.method, tc.target, "")
+		if status != tc.status || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s %s: %d %s, want %d with %q", tc.method, tc.target, status, body, tc.status, tc.want)
+		}
+	}
+	if got := s.Now(); !got.Equal(DefaultNow().Add(24 * time.Hour)) {
+		t.Errorf("clock %v after advancing a day", got)
+	}
+	req := httptest.NewRequest("POST", "/sim/advance?by=1h", nil)
+	req.SetBasicAuth("qgraph", "wrong")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 401 || s.Epoch() != 1 {
+		t.Errorf("advance with a wrong password: %d, epoch %d", rec.Code, s.Epoch())
+	}
+	for range 9 {
+		if err := s.Advance(24 * time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := s.world.Load()
+	added, retired := 0, 0
+	for i := range w.hostTotal[w.epoch()] {
+		switch alive := w.hostAlive(i); {
+		case i >= 50 && alive:
+			added++
+		case i < 50 && !alive:
+			retired++
+		}
+	}
+	if added == 0 || retired == 0 {
+		t.Errorf("after ten days: %d hosts added, %d retired; want some of each", added, retired)
+	}
+}
