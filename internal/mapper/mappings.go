@@ -161,20 +161,16 @@ func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, r
 // matching placeholders; else a new placeholder unless SkipTargetCreation.
 func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identity *sigReq) []*target {
 	var real, ph []*target
-	seen := map[string]bool{}
-	add := func(list *[]*target, ts []*target) {
-		for _, t := range ts {
-			id := t.scope + "\x00" + t.key
-			if !seen[id] {
-				seen[id] = true
-				*list = append(*list, t)
-			}
+	if len(filters) == 1 {
+		if res := r.sigs[filters[0].key]; res != nil {
+			real, ph = res.real, res.placeholders
 		}
-	}
-	for _, f := range filters {
-		if res := r.sigs[f.key]; res != nil {
-			add(&real, res.real)
-			add(&ph, res.placeholders)
+	} else {
+		for _, f := range filters {
+			if res := r.sigs[f.key]; res != nil {
+				real = appendNew(real, res.real)
+				ph = appendNew(ph, res.placeholders)
+			}
 		}
 	}
 	if len(real) > 0 {
@@ -183,10 +179,9 @@ func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identit
 	if identity != nil {
 		if res := r.sigs[identity.key]; res != nil {
 			if len(res.real) > 0 {
-				add(&real, res.real)
-				return real
+				return res.real
 			}
-			add(&ph, res.placeholders)
+			ph = appendNew(ph, res.placeholders)
 		}
 	}
 	if len(ph) > 0 {
@@ -204,6 +199,25 @@ func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identit
 	return nil
 }
 
+// appendNew appends the targets of add that list does not hold yet,
+// copying list first so cached results are never changed.
+func appendNew(list, add []*target) []*target {
+	out := list[:len(list):len(list)]
+	for _, t := range add {
+		dup := false
+		for _, x := range out {
+			if x == t || (x.scope == t.scope && x.key == t.key) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // relationshipFor builds the relationship of a mapping to one target.
 func relationshipFor(rec *store.MappingRecord, t *target, several bool) graph.Relationship {
 	m := &rec.MappedRelationship
@@ -211,7 +225,10 @@ func relationshipFor(rec *store.MappingRecord, t *target, several bool) graph.Re
 	if several {
 		key = m.Key + keySeparator + t.scope + "|" + t.key
 	}
-	rel := graph.Relationship{Key: key, Type: m.Type, Class: m.Class, Properties: m.Properties.Clone()}
+	rel := graph.Relationship{Key: key, Type: m.Type, Class: m.Class}
+	if len(m.Properties) > 0 {
+		rel.Properties = m.Properties.Clone()
+	}
 	if m.Direction == graph.Reverse {
 		rel.FromKey, rel.FromScope = t.key, t.scope
 		rel.ToKey, rel.ToScope = m.SourceKey, rec.Scope

@@ -27,7 +27,8 @@ func placeholderKey(m *graph.MappedRelationship) string {
 			v, _ := m.TargetValue(n)
 			s, ok := v.(string)
 			if !ok {
-				s = encodeValue(v)
+				b, _ := graph.MarshalValue(v)
+				s = string(b)
 			}
 			parts = append(parts, n+"="+s)
 		}

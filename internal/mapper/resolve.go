@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/qgraph/qgraph/internal/graph"
@@ -64,14 +65,29 @@ func shapeID(names []string) string { return strings.Join(names, ",") }
 
 func sigKey(shape string, vals []string) string { return shape + "\x00" + strings.Join(vals, "\x1f") }
 
-// encodeValue renders a filter value for comparison: typed JSON, so 1 and
-// "1" differ.
+// encodeValue renders a filter value for comparison, keeping its type so
+// that 1 and "1" differ: a one-letter type tag, then the value.
 func encodeValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "s" + x
+	case int64:
+		return "i" + strconv.FormatInt(x, 10)
+	case float64:
+		return "f" + strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		if x {
+			return "bt"
+		}
+		return "bf"
+	case nil:
+		return "n"
+	}
 	b, err := graph.MarshalValue(v)
 	if err != nil {
-		return "\x00unencodable"
+		return "x"
 	}
-	return string(b)
+	return "j" + string(b)
 }
 
 // addShape registers a filter shape and returns its id.
