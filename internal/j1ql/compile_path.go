@@ -56,7 +56,8 @@ func (c *compiler) pathSQL(b *branch, anchored bool) (from frag, conds []frag, e
 		if err != nil {
 			return frag{}, nil, err
 		}
-		link := c.link(prev, r, next, tr.Dir)
+		rlink, link := c.link(prev, r, next, tr.Dir)
+		ec = append(ec, rlink)
 		nc, err := c.selectorConds(tr.Target, next)
 		if err != nil {
 			return frag{}, nil, err
@@ -81,16 +82,24 @@ func (c *compiler) pathSQL(b *branch, anchored bool) (from frag, conds []frag, e
 	return joinFrags(" ", parts), conds, nil
 }
 
-// link joins relationship r to the entities prev and next.
-func (c *compiler) link(prev, r, next string, dir Direction) frag {
+// link joins relationship r to the entities prev and next: rlink ties r to
+// prev (so that the from_id / to_id indexes drive the join), link ties
+// next to r.
+func (c *compiler) link(prev, r, next string, dir Direction) (rlink, link frag) {
 	switch dir {
 	case Outgoing:
-		return raw(r + ".from_id = " + prev + ".id AND " + next + ".id = " + r + ".to_id")
+		return raw(r + ".from_id = " + prev + ".id"), raw(next + ".id = " + r + ".to_id")
 	case Incoming:
-		return raw(r + ".to_id = " + prev + ".id AND " + next + ".id = " + r + ".from_id")
+		return raw(r + ".to_id = " + prev + ".id"), raw(next + ".id = " + r + ".from_id")
 	}
-	return raw("((" + r + ".from_id = " + prev + ".id AND " + next + ".id = " + r + ".to_id) OR (" +
-		r + ".to_id = " + prev + ".id AND " + next + ".id = " + r + ".from_id))")
+	// The deleted test is repeated inside each arm so that SQLite can use
+	// the partial indexes (WHERE NOT deleted) for the OR.
+	live := ""
+	if !c.opts.IncludeDeleted {
+		live = " AND NOT " + r + ".deleted"
+	}
+	return raw("((" + r + ".from_id = " + prev + ".id" + live + ") OR (" + r + ".to_id = " + prev + ".id" + live + "))"),
+		raw(next + ".id = (CASE WHEN " + r + ".from_id = " + prev + ".id THEN " + r + ".to_id ELSE " + r + ".from_id END)")
 }
 
 // negationSQL renders NOT EXISTS for every reading of a negated path.
@@ -117,13 +126,13 @@ func (c *compiler) negationSQL(ng negation) (frag, error) {
 func (c *compiler) edgeConds(tr *Traversal, r string) ([]frag, error) {
 	conds := []frag{c.deletedCond(r)}
 	if len(tr.Verbs) == 1 {
-		conds = append(conds, sqlf(r+".class = %s", param(tr.Verbs[0])))
+		conds = append(conds, sqlf("+"+r+".class = %s", param(tr.Verbs[0])))
 	} else if len(tr.Verbs) > 1 {
 		ps := make([]frag, len(tr.Verbs))
 		for i, v := range tr.Verbs {
 			ps[i] = param(v)
 		}
-		conds = append(conds, sqlf(r+".class IN (%s)", joinFrags(", ", ps)))
+		conds = append(conds, sqlf("+"+r+".class IN (%s)", joinFrags(", ", ps)))
 	}
 	return conds, nil
 }
