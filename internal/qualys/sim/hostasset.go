@@ -284,8 +284,9 @@ func (rc *reqCtx) writeHostAsset(x *xmlWriter, h *host, corrupt bool) {
 	x.text(6, "networkGuid", uuidOf(&r))
 	x.text(6, "address", h.ip)
 	x.text(6, "trackingMethod", h.amTracking())
-	x.text(6, "manufacturer", map[hostKind]string{kindEC2: "Amazon EC2", kindAzure: "Microsoft Corporation", kindGCP: "Google"}[h.kind]+orDefault(h.kind < kindEC2, "Dell Inc."))
-	x.text(6, "model", map[hostKind]string{kindEC2: h.instanceType, kindAzure: "Virtual Machine", kindGCP: "Google Compute Engine"}[h.kind]+orDefault(h.kind < kindEC2, "PowerEdge R740"))
+	manufacturer, model := h.hardware()
+	x.text(6, "manufacturer", manufacturer)
+	x.text(6, "model", model)
 	x.int(6, "totalMemory", int64(h.memoryMB))
 	x.text(6, "timezone", pick(&r, []string{"+00:00", "-05:00", "+01:00", "+05:30"}))
 	x.text(6, "biosDescription", pick(&r, []string{"Amazon EC2 1.0 10/16/2017", "Dell Inc. 2.19.1 06/06/2023", "Hyper-V UEFI Release v4.1", "Google 01/01/2011"}))
@@ -418,11 +419,17 @@ func (rc *reqCtx) writeHostAsset(x *xmlWriter, h *host, corrupt bool) {
 	x.maybeFlush()
 }
 
-func orDefault(cond bool, s string) string {
-	if cond {
-		return s
+// hardware returns the manufacturer and model Qualys reports for h.
+func (h *host) hardware() (manufacturer, model string) {
+	switch h.kind {
+	case kindEC2:
+		return "Amazon EC2", h.instanceType
+	case kindAzure:
+		return "Microsoft Corporation", "Virtual Machine"
+	case kindGCP:
+		return "Google", "Google Compute Engine"
 	}
-	return ""
+	return "Dell Inc.", "PowerEdge R740"
 }
 
 func gatewayOf(ip string) string {

@@ -22,7 +22,7 @@ type reqCtx struct {
 	body io.Writer
 	// corrupt asks the handler to damage one record.
 	corrupt bool
-	// records counts records written, for latency.
+	// pendingDelay is per-record latency not slept yet.
 	pendingDelay time.Duration
 }
 
