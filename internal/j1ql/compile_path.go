@@ -3,6 +3,8 @@ package j1ql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/qgraph/qgraph/internal/store"
 )
 
 // compiler turns an analysed query into SQL for one dialect.
@@ -125,14 +127,20 @@ func (c *compiler) negationSQL(ng negation) (frag, error) {
 // edgeConds filters a traversed relationship by its verbs.
 func (c *compiler) edgeConds(tr *Traversal, r string) ([]frag, error) {
 	conds := []frag{c.deletedCond(r)}
+	// In SQLite the class test is kept off indexes (unary +): an automatic
+	// index on class is never better than following from_id / to_id.
+	plus := "+"
+	if c.d.name() == store.Postgres {
+		plus = ""
+	}
 	if len(tr.Verbs) == 1 {
-		conds = append(conds, sqlf("+"+r+".class = %s", param(tr.Verbs[0])))
+		conds = append(conds, sqlf(plus+r+".class = %s", param(tr.Verbs[0])))
 	} else if len(tr.Verbs) > 1 {
 		ps := make([]frag, len(tr.Verbs))
 		for i, v := range tr.Verbs {
 			ps[i] = param(v)
 		}
-		conds = append(conds, sqlf("+"+r+".class IN (%s)", joinFrags(", ", ps)))
+		conds = append(conds, sqlf(plus+r+".class IN (%s)", joinFrags(", ", ps)))
 	}
 	return conds, nil
 }
