@@ -32,9 +32,14 @@ type objectKind struct {
 	stage string
 	// diffSQL selects the diff table's rows: the last staged object per
 	// key, its stored id and st: c(reate), u(pdate), r(evive), s(ame) or
-	// x (dangling relationship). {{latest}} is where the filter that keeps
-	// only the last word on each key goes.
+	// x (dangling relationship). {{where}} is where the WHERE clause that
+	// keeps only the last word on each key goes.
 	diffSQL string
+	// sameSQL, when set, first selects into the diff table the staged
+	// objects found unchanged by hash alone, so that diffSQL (which then
+	// skips them) does its costlier work only for the rest.
+	// {{where}} is as in diffSQL.
+	sameSQL string
 }
 
 var (
@@ -47,7 +52,7 @@ var (
        CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
 FROM stage_entities m
 LEFT JOIN entities o ON o.scope = @scope AND o.key = m.key
-{{latest}}`,
+{{where}}`,
 	}
 	relationshipKind = objectKind{
 		kind: store.KindRelationship, table: "relationships", versions: "relationship_versions",
@@ -61,7 +66,14 @@ FROM stage_relationships m
 LEFT JOIN entities f ON f.scope = m.from_scope AND f.key = m.from_key AND NOT f.deleted
 LEFT JOIN entities t ON t.scope = m.to_scope AND t.key = m.to_key AND NOT t.deleted
 LEFT JOIN relationships o ON o.scope = @scope AND o.key = m.key
-{{latest}}`,
+{{where}}`,
+		// A live relationship with the same hash has the same endpoints
+		// (ids are stable per scope and key), which are live too unless
+		// this commit deleted them: no need to look them up again.
+		sameSQL: `SELECT m.key, m.type, m.class, o.from_id, o.to_id, m.props, m.hash, o.id, 's'::text AS st
+FROM stage_relationships m
+JOIN relationships o ON o.scope = @scope AND o.key = m.key AND NOT o.deleted AND o.hash = m.hash
+{{where}}`,
 	}
 	mappingKind = objectKind{
 		kind: store.KindMapping, table: "mappings", versions: "mapping_versions",
@@ -73,7 +85,7 @@ LEFT JOIN relationships o ON o.scope = @scope AND o.key = m.key
        CASE WHEN o.id IS NULL THEN 'c' WHEN o.deleted THEN 'r' WHEN o.hash <> m.hash THEN 'u' ELSE 's' END AS st
 FROM stage_mappings m
 LEFT JOIN mappings o ON o.scope = @scope AND o.key = m.key
-{{latest}}`,
+{{where}}`,
 	}
 )
 
@@ -144,9 +156,31 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	if err != nil {
 		return err
 	}
-	diff := strings.Replace(k.diffSQL, "{{latest}}", latest, 1)
-	if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
+	if err := c.exec(ctx, "analyze staging table", "ANALYZE "+k.stage); err != nil {
 		return err
+	}
+	if k.sameSQL == "" {
+		diff := strings.Replace(k.diffSQL, "{{where}}", where(latest), 1)
+		if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
+			return err
+		}
+	} else {
+		conds := latest
+		if c.goneEntities > 0 {
+			conds = append(conds, "NOT EXISTS (SELECT 1 FROM gone_entities g WHERE g.id = o.from_id OR g.id = o.to_id)")
+		}
+		same := strings.Replace(k.sameSQL, "{{where}}", where(conds), 1)
+		if err := c.exec(ctx, "find unchanged staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+same); err != nil {
+			return err
+		}
+		if err := c.exec(ctx, "analyze unchanged staged objects", "ANALYZE "+k.diff); err != nil {
+			return err
+		}
+		rest := append([]string{"NOT EXISTS (SELECT 1 FROM " + k.diff + " sd WHERE sd.key = m.key)"}, latest...)
+		diff := strings.Replace(k.diffSQL, "{{where}}", where(rest), 1)
+		if err := c.exec(ctx, "compare staged objects", "INSERT INTO "+k.diff+" "+diff); err != nil {
+			return err
+		}
 	}
 	if err := c.exec(ctx, "analyze staged objects", "ANALYZE "+k.diff); err != nil {
 		return err
@@ -193,16 +227,24 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	return c.count(ctx, k)
 }
 
-// latestFilter returns the WHERE clause that keeps, of the objects staged
-// under one key, only the last, and drops it when a later delete names the
+// where renders conditions as a WHERE clause; none gives "".
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(conds, " AND ")
+}
+
+// latestFilter returns the conditions that keep, of the objects staged
+// under one key, only the last, and drop it when a later delete names the
 // key. Keys staged more than once are found with one hash aggregate; most
-// syncs have none and get no filter at all.
-func (c *committer) latestFilter(ctx context.Context, k *objectKind) (string, error) {
+// syncs have none and get no condition at all.
+func (c *committer) latestFilter(ctx context.Context, k *objectKind) ([]string, error) {
 	var conds []string
 	dups := "dup_" + k.stage
 	tag, err := c.tx.Exec(ctx, "CREATE TEMP TABLE "+dups+" ON COMMIT DROP AS SELECT key, max(ord) AS ord FROM "+k.stage+" GROUP BY key HAVING count(*) > 1")
 	if err != nil {
-		return "", fmt.Errorf("find keys staged twice: %w", err)
+		return nil, fmt.Errorf("find keys staged twice: %w", err)
 	}
 	if tag.RowsAffected() > 0 {
 		conds = append(conds, "NOT EXISTS (SELECT 1 FROM "+dups+" dd WHERE dd.key = m.key AND dd.ord > m.ord)")
@@ -210,10 +252,7 @@ func (c *committer) latestFilter(ctx context.Context, k *objectKind) (string, er
 	if c.s.deletes > 0 {
 		conds = append(conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM stage_deletes x WHERE x.kind = '%s' AND x.key = m.key AND x.ord > m.ord)", k.kind))
 	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return "WHERE " + strings.Join(conds, " AND "), nil
+	return conds, nil
 }
 
 // stagedAsText lists the columns staged as JSON text that the permanent

@@ -42,7 +42,7 @@ type DB struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	syncing map[string]bool // scopes with a sync open in this process
+	syncing map[string]*session // open syncs of this process, by scope; nil while one is starting
 }
 
 var _ store.Store = (*DB)(nil)
@@ -92,7 +92,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL store %s: %w", shown, hide(err))
 	}
-	db := &DB{pool: pool, schema: schema, log: log, syncing: map[string]bool{}}
+	db := &DB{pool: pool, schema: schema, log: log, syncing: map[string]*session{}}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL store %s: connect: %w", shown, hide(err))
@@ -107,9 +107,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // Dialect reports store.Postgres.
 func (db *DB) Dialect() store.Dialect { return store.Postgres }
 
-// Close closes every pooled connection. Open syncs are rolled back by the
-// server.
+// Close aborts the syncs still open, then closes every pooled connection.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	var open []*session
+	for _, s := range db.syncing {
+		if s != nil {
+			open = append(open, s)
+		}
+	}
+	db.mu.Unlock()
+	for _, s := range open {
+		s.kill()
+	}
 	db.pool.Close()
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,8 +27,12 @@ const (
 // session is an open sync of one scope. It owns one pooled connection that
 // holds the staging tables and the scope's advisory lock.
 type session struct {
+	// mu serialises the session's operations with DB.Close, which may
+	// abort it from another goroutine.
+	mu      sync.Mutex
 	db      *DB
 	conn    *pgxpool.Conn
+	netConn net.Conn // the connection's socket, closed by kill
 	p       store.SyncParams
 	lock    int64
 	ord     int64 // last ord handed out
@@ -52,8 +58,10 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 	// A sync of the scope open in this process is refused at once; one in
 	// another process is found by the advisory lock.
 	db.mu.Lock()
-	busy := db.syncing[p.Scope]
-	db.syncing[p.Scope] = true
+	_, busy := db.syncing[p.Scope]
+	if !busy {
+		db.syncing[p.Scope] = nil
+	}
 	db.mu.Unlock()
 	if busy {
 		return nil, fmt.Errorf("begin sync of %s: %w", p.Scope, store.ErrSyncInProgress)
@@ -63,7 +71,7 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 		db.endSync(p.Scope)
 		return nil, fmt.Errorf("begin sync of %s: acquire connection: %w", p.Scope, err)
 	}
-	s := &session{db: db, conn: conn, p: p, lock: db.lockKey("sync", p.Scope)}
+	s := &session{db: db, conn: conn, netConn: conn.Conn().PgConn().Conn(), p: p, lock: db.lockKey("sync", p.Scope)}
 	locked := false
 	for i := 0; i < lockAttempts && !locked; i++ {
 		if i > 0 {
@@ -91,12 +99,17 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 		s.discard()
 		return nil, fmt.Errorf("begin sync of %s: create staging tables: %w", p.Scope, err)
 	}
+	db.mu.Lock()
+	db.syncing[p.Scope] = s
+	db.mu.Unlock()
 	return s, nil
 }
 
 // Put validates b and stages it. An invalid object fails the whole batch,
 // with every problem named; nothing of the batch is staged then.
 func (s *session) Put(ctx context.Context, b store.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return store.ErrSyncClosed
 	}
@@ -139,6 +152,8 @@ func (s *session) Put(ctx context.Context, b store.Batch) error {
 // Commit applies everything staged in one transaction. Whatever happens,
 // the session is closed afterwards.
 func (s *session) Commit(ctx context.Context, p store.CommitParams) (*store.SyncResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return nil, store.ErrSyncClosed
 	}
@@ -161,6 +176,8 @@ func (s *session) Commit(ctx context.Context, p store.CommitParams) (*store.Sync
 
 // Abort discards everything staged. It is safe to call after Commit.
 func (s *session) Abort(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
@@ -184,6 +201,15 @@ func (s *session) release(ctx context.Context, clean bool) {
 			return
 		}
 	}
+	s.discard()
+}
+
+// kill aborts the session from DB.Close: closing the socket first makes
+// an operation in flight on another goroutine fail at once.
+func (s *session) kill() {
+	_ = s.netConn.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.discard()
 }
 

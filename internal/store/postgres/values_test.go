@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
@@ -194,5 +195,40 @@ func TestPutRefusesTextPostgreSQLCannotStore(t *testing.T) {
 				t.Errorf("the refused batch was partly staged: %+v", res.Entities)
 			}
 		})
+	}
+}
+
+// TestCloseAbortsOpenSyncs checks that Close does not wait for a sync its
+// owner never finished, and that the sync applied nothing.
+func TestCloseAbortsOpenSyncs(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	s, err := db.BeginSync(ctx, store.SyncParams{Scope: "instance:closed", JobID: "job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, store.Batch{Entities: []graph.Entity{testHost("closed-host-1", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		db.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close hangs while a sync is open")
+	}
+	if _, err := s.Commit(ctx, store.CommitParams{}); !errors.Is(err, store.ErrSyncClosed) {
+		t.Errorf("Commit after Close: got %v, want store.ErrSyncClosed", err)
+	}
+	again, err := Open(ctx, testDSN(), Options{Schema: db.schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if _, err := again.GetEntity(ctx, "instance:closed", "closed-host-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("entity of the aborted sync: got %v, want store.ErrNotFound", err)
 	}
 }
