@@ -64,6 +64,9 @@ type Report struct {
 	// MappingsRechecked counts unchanged mappings re-resolved because one
 	// of their possible targets changed.
 	MappingsRechecked int64 `json:"mappingsRechecked"`
+	// MappingsScanned counts stored mappings read to find those a target
+	// change affects (zero unless a changed entity matches a filter in use).
+	MappingsScanned int64 `json:"mappingsScanned"`
 	// MappingsResolved counts mappings whose targets were resolved.
 	MappingsResolved int64 `json:"mappingsResolved"`
 	// MappingsDeleted counts deleted mappings whose relationships went.
@@ -110,6 +113,9 @@ type state struct {
 	TargetTypes []string `json:"targetTypes"`
 	// FilterClasses lists the classes that _class filters name.
 	FilterClasses []string `json:"filterClasses"`
+	// Filters is a Bloom filter of the target filters and identities of
+	// the stored mappings; nil when unknown.
+	Filters []byte `json:"filters,omitempty"`
 	// Rules lists the rules of the last evaluation.
 	Rules []Rule `json:"rules"`
 }
@@ -161,11 +167,17 @@ func (m *Mapper) Resolve(ctx context.Context) (*Report, error) {
 	if err := r.collectGarbage(ctx); err != nil {
 		return nil, err
 	}
+	before := st.ChangeSeq
 	st.ChangeSeq, err = m.skipOwnChanges(ctx, hi, r.jobID)
 	if err != nil {
 		return nil, err
 	}
+	if st.ChangeSeq == before && r.report.MappingsRead == 0 && sameStrings(ruleNames(st.Rules), ruleNames(m.opts.Rules)) {
+		r.report.Duration = time.Since(start)
+		return &r.report, nil // nothing moved: keep the stored state as it is
+	}
 	st.Rules = append([]Rule(nil), m.opts.Rules...)
+	st.Filters = r.filters
 	st.TargetTypes = sortedKeys(r.targetTypes)
 	st.FilterClasses = sortedKeys(r.filterClasses)
 	st.Shapes = r.shapeList()

@@ -171,6 +171,20 @@ func incrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T, st store.Store
 		syncScope(t, st, qualysScope, qualysBatch(true))
 		check(t, resolve(t, m))
 	})
+	t.Run("an entity no mapping can target costs no scan", func(t *testing.T) {
+		syncScope(t, st, store.UploadScope("cloud"), store.Batch{Entities: []graph.Entity{hostEntity("aws_instance", "arn:aws:ec2:us-east-1:123456789012:instance/i-unrelated", 0)}})
+		rep := resolve(t, m)
+		if rep.TargetChanges != 1 || rep.MappingsScanned != 0 || rep.MappingsRechecked != 0 {
+			t.Errorf("report = %+v, want 1 target change and no scan", rep)
+		}
+	})
+	t.Run("an entity a mapping targets is rechecked", func(t *testing.T) {
+		syncScope(t, st, store.UploadScope("cloud"), store.Batch{Entities: []graph.Entity{hostEntity("aws_instance", arn, 0)}})
+		rep := resolve(t, m)
+		if rep.MappingsScanned == 0 || rep.MappingsRechecked != 1 || rep.PlaceholdersDeleted != 1 {
+			t.Errorf("report = %+v, want a scan, 1 mapping rechecked and its placeholder adopted", rep)
+		}
+	})
 	t.Run("a fresh mapper resumes from the stored cursors", func(t *testing.T) {
 		check(t, resolve(t, newTestMapper(st, DefaultRules())))
 	})

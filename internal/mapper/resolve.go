@@ -136,6 +136,9 @@ func (r *run) mappingSigs(m *graph.MappedRelationship) (filters []*sigReq, ident
 			continue
 		}
 		req.key = sigKey(id, enc)
+		if r.filters != nil {
+			r.filters.add(req.key)
+		}
 		if ci := indexOf(names, "_class"); ci >= 0 {
 			r.filterClasses[rowString(req.vals[ci])] = true
 		}
@@ -145,6 +148,9 @@ func (r *run) mappingSigs(m *graph.MappedRelationship) (filters []*sigReq, ident
 		id := shapeID(identityShape)
 		identity = &sigReq{shape: id, names: identityShape, vals: []any{m.TargetEntity.Type, m.TargetEntity.Key},
 			key: sigKey(id, []string{encodeValue(m.TargetEntity.Type), encodeValue(m.TargetEntity.Key)})}
+		if r.filters != nil {
+			r.filters.add(identity.key)
+		}
 	}
 	return filters, identity
 }

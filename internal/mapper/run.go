@@ -34,6 +34,9 @@ type run struct {
 	// filterClasses lists the classes _class filters name.
 	filterClasses map[string]bool
 	gc            map[string]bool // placeholder keys that may have lost their last reference
+	// filters holds every target filter of the stored mappings, nil when
+	// unknown (a state written before filters were kept).
+	filters bloom
 }
 
 func newRun(m *Mapper, prev *state) *run {
@@ -56,6 +59,12 @@ func newRun(m *Mapper, prev *state) *run {
 	}
 	for _, t := range prev.TargetTypes {
 		r.targetTypes[t] = true
+	}
+	switch {
+	case prev.MappingSeq == 0:
+		r.filters = newBloom()
+	case len(prev.Filters) == bloomBits/8:
+		r.filters = bloom(prev.Filters)
 	}
 	for _, c := range prev.FilterClasses {
 		r.filterClasses[c] = true

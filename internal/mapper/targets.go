@@ -63,7 +63,9 @@ func (r *run) changedTargets(ctx context.Context, after, hi int64) (map[string]b
 				}
 				value := func(n string) (any, bool) { v, ok := props[n]; return v, ok }
 				for _, k := range entitySigs(id, names, ce.typ, ce.key, ce.classes, value) {
-					affected[k] = true
+					if r.filters == nil || r.filters.has(k) {
+						affected[k] = true
+					}
 				}
 			}
 		}
@@ -152,10 +154,14 @@ func (r *run) recheck(ctx context.Context, affected map[string]bool) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The scan sees every stored mapping, so it rebuilds the filter set,
+	// dropping the filters of deleted mappings.
+	r.filters = newBloom()
 	for p := range r.readMappingPages(ctx, 0, r.prev.MappingSeq, false) {
 		if p.err != nil {
 			return p.err
 		}
+		r.report.MappingsScanned += int64(len(p.recs))
 		var hit []store.MappingRecord
 		for _, rec := range p.recs {
 			f, id := r.mappingSigs(&rec.MappedRelationship)
