@@ -71,6 +71,31 @@ secs=$(echo "$det_done - $det_start" | bc)
 echo "detection pages: $(ls "$work"/chunk.*.count | wc -l), detections: $dets, bytes: $bytes"
 echo "elapsed: $secs s, $(echo "scale=1; $bytes / 1000000 / $secs" | bc) MB/s, $(echo "$dets / $secs" | bc) detections/s (curl + grep on the same 2 cores)"
 
+# Host assets: 250 IDs per search, as the integration asks for them.
+split -l 250 "$work/ids" "$work/assets."
+fetch_assets() {
+	local ids
+	ids=$(paste -sd, "$1")
+	curl -s -u "$user:$pass" -H 'Content-Type: text/xml' \
+		--data "<ServiceRequest><preferences><limitResults>250</limitResults></preferences><filters><Criteria field=\"qwebHostId\" operator=\"IN\">${ids}</Criteria></filters></ServiceRequest>" \
+		"$base/qps/rest/2.0/search/am/hostasset" | wc -c >"$1.bytes"
+}
+export -f fetch_assets
+as_start=$(date +%s.%N)
+find "$work" -name 'assets.*' ! -name '*.bytes' -print0 | xargs -0 -P "$parallel" -I{} bash -c 'fetch_assets {}'
+as_done=$(date +%s.%N)
+sleep 0.2
+as_bytes=$(cat "$work"/assets.*.bytes | paste -sd+ | bc)
+as_secs=$(echo "$as_done - $as_start" | bc)
+echo "host assets: $(ls "$work"/assets.*.bytes | wc -l) pages, $as_bytes bytes in $as_secs s, $(echo "scale=1; $as_bytes / 1000000 / $as_secs" | bc) MB/s"
+
+# The whole KnowledgeBase with details=All.
+kb_start=$(date +%s.%N)
+kb_bytes=$(curl -s -u "$user:$pass" -H 'X-Requested-With: bench' --data 'action=list&details=All' \
+	"$base/api/2.0/fo/knowledge_base/vuln/" | wc -c)
+kb_done=$(date +%s.%N)
+echo "knowledge base: $kb_bytes bytes in $(echo "$kb_done - $kb_start" | bc) s"
+
 stop_sim
 wait "$sim_pid" || true
 grep -E 'Maximum resident set size|Elapsed \(wall' "$work/time.txt"

@@ -284,3 +284,29 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("after ten days: %d hosts added, %d retired; want some of each", added, retired)
 	}
 }
+
+// BenchmarkHostAssetPage serves host asset pages of 250 hosts, as the
+// integration asks for them, and reports MB/s.
+func BenchmarkHostAssetPage(b *testing.B) {
+	s := mustNew(b, Options{Hosts: 76000, DetectionsPerHost: 33, NoWebApps: true, Limits: UnlimitedLimits})
+	w := s.world.Load()
+	var ids strings.Builder
+	for i := range 250 {
+		if i > 0 {
+			ids.WriteByte(',')
+		}
+		ids.WriteString(itoa(w.hostID(i)))
+	}
+	body := `<ServiceRequest><preferences><limitResults>250</limitResults></preferences><filters><Criteria field="qwebHostId" operator="IN">` + ids.String() + `</Criteria></filters></ServiceRequest>`
+	b.ReportAllocs()
+	var n int64
+	for b.Loop() {
+		req := httptest.NewRequest("POST", hostAssetPath, strings.NewReader(body))
+		req.SetBasicAuth(DefaultUsername, DefaultPassword)
+		req.Header.Set("Content-Type", "text/xml")
+		dw := &discardWriter{h: http.Header{}}
+		s.ServeHTTP(dw, req)
+		n = dw.n
+	}
+	b.SetBytes(n)
+}

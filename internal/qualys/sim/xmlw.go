@@ -44,7 +44,14 @@ func (x *xmlWriter) raw(s string) {
 	x.maybeFlush()
 }
 
+// spaces is sliced for indentation; deeper levels fall back to a loop.
+const spaces = "                                "
+
 func (x *xmlWriter) indent(n int) {
+	if n <= len(spaces) {
+		x.buf = append(x.buf, spaces[:n]...)
+		return
+	}
 	for range n {
 		x.buf = append(x.buf, ' ')
 	}
