@@ -16,10 +16,12 @@ type callbackError struct{ err error }
 func (e *callbackError) Error() string { return e.err.Error() }
 func (e *callbackError) Unwrap() error { return e.err }
 
-// emitter serialises the caller's callback across concurrent pages.
+// emitter serialises the caller's callback across concurrent pages. Once
+// the callback returned an error it is not called again.
 type emitter[T any] struct {
-	mu sync.Mutex
-	fn func(T) error
+	mu     sync.Mutex
+	fn     func(T) error
+	failed error
 }
 
 func (e *emitter[T]) emit(ctx context.Context, v T) error {
@@ -28,7 +30,11 @@ func (e *emitter[T]) emit(ctx context.Context, v T) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.failed != nil {
+		return &callbackError{e.failed}
+	}
 	if err := e.fn(v); err != nil {
+		e.failed = err
 		return &callbackError{err}
 	}
 	return nil

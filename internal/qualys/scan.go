@@ -307,39 +307,57 @@ func (s *scanner) markup(keep bool) (int, xml.StartElement, error) {
 	return s.startTag()
 }
 
-// checkDecl refuses an XML declaration naming an encoding other than UTF-8.
+// checkDecl refuses an XML declaration naming an encoding other than
+// UTF-8. Like encoding/xml it reads only a well-formed encoding="..."
+// (or '...') and ignores anything else.
 func (s *scanner) checkDecl(pi []byte) error {
 	if !bytes.HasPrefix(pi, []byte("<?xml")) || len(pi) < 6 || !isSpace(pi[5]) {
 		return nil
 	}
-	i := bytes.Index(pi, []byte("encoding"))
-	if i < 0 {
-		return nil
+	rest := pi[5:]
+	for {
+		k := bytes.Index(rest, []byte("encoding="))
+		if k < 0 || k+len("encoding=") >= len(rest) {
+			return nil
+		}
+		rest = rest[k+len("encoding="):]
+		if q := rest[0]; q == '"' || q == '\'' {
+			j := bytes.IndexByte(rest[1:], q)
+			if j < 0 {
+				return nil
+			}
+			enc := string(rest[1 : 1+j])
+			if enc == "" || equalFoldASCII(enc, "utf-8") {
+				return nil
+			}
+			return s.syntax("unsupported encoding %q (want UTF-8)", truncate(enc, 20))
+		}
 	}
-	rest := bytes.TrimLeft(pi[i+len("encoding"):], " \t\r\n=")
-	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
-		return nil
-	}
-	j := bytes.IndexByte(rest[1:], rest[0])
-	if j < 0 {
-		return nil
-	}
-	switch string(bytes.ToLower(rest[1 : 1+j])) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return nil
-	}
-	return s.syntax("unsupported encoding %q (want UTF-8)", truncate(string(rest[1:1+j]), 20))
 }
 
-// declaration skips <!DOCTYPE ...> (with any internal subset).
+func equalFoldASCII(a, b string) bool {
+	return len(a) == len(b) && string(bytes.ToLower([]byte(a))) == b
+}
+
+// declaration skips a directive such as <!DOCTYPE ...>, the way
+// encoding/xml reads one: quoted text is opaque, "<" and ">" nest, and
+// comments inside are skipped.
 func (s *scanner) declaration() (int, xml.StartElement, error) {
 	depth := 0
 	var quote byte
-	for i := 2; ; i++ {
+	// The first byte after "<!" is taken as is, as encoding/xml does.
+	i := 3
+	at := func(i int) (byte, bool) {
 		if s.pos+i >= s.end && !s.need(i+1) {
+			return 0, false
+		}
+		return s.buf[s.pos+i], true
+	}
+	for ; ; i++ {
+		c, ok := at(i)
+		if !ok {
 			return 0, xml.StartElement{}, s.endErr("inside a declaration")
 		}
-		c := s.buf[s.pos+i]
 		switch {
 		case quote != 0:
 			if c == quote {
@@ -347,13 +365,22 @@ func (s *scanner) declaration() (int, xml.StartElement, error) {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '[':
-			depth++
-		case c == ']':
+		case c == '>':
+			if depth == 0 {
+				s.pos += i + 1
+				return mOther, xml.StartElement{}, nil
+			}
 			depth--
-		case c == '>' && depth <= 0:
-			s.pos += i + 1
-			return mOther, xml.StartElement{}, nil
+		case c == '<':
+			if s.need(i+4) && bytes.Equal(s.buf[s.pos+i+1:s.pos+i+4], []byte("!--")) {
+				j := s.find([]byte("-->"), i+4)
+				if j < 0 {
+					return 0, xml.StartElement{}, s.endErr("inside a comment")
+				}
+				i = j + 2
+				continue
+			}
+			depth++
 		}
 	}
 }
