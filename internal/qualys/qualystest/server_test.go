@@ -87,3 +87,13 @@ func TestLoadHARErrors(t *testing.T) {
 		t.Error("transfer headers are replayed")
 	}
 }
+
+func TestPaths(t *testing.T) {
+	t.Parallel()
+	if _, err := LoadHAR(Recording(t, "verifyAuthentication.har")); err != nil {
+		t.Errorf("Recording: %v", err)
+	}
+	if !strings.HasSuffix(Fixture(t, "detections.xml"), filepath.Join("fixtures", "detections.xml")) {
+		t.Error("Fixture path")
+	}
+}
