@@ -125,9 +125,57 @@ func populate(tb testing.TB, st store.Store, s benchShape) int {
 	return mappings
 }
 
+// addFindings merges n new findings (and their mappings) into the
+// generated instance, spread over the hosts, and returns n.
+func addFindings(tb testing.TB, st store.Store, s benchShape, n int) int {
+	tb.Helper()
+	ctx := context.Background()
+	sess, err := st.BeginSync(ctx, store.SyncParams{Scope: qualysScope, JobID: "bench-increment", Mode: store.Merge})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b store.Batch
+	for i := 0; i < n; i++ {
+		h := (i * 7919) % s.hosts
+		host, filter, skip := benchHost(h)
+		small := graph.Entity{Key: host.Key, Type: host.Type, Class: host.Class, Properties: graph.Properties{
+			"name": host.Properties["name"], "displayName": host.Properties["displayName"], "qualysQwebHostId": host.Properties["qualysQwebHostId"], "scannedBy": "qualys"}}
+		fk := fmt.Sprintf("hostId:%d|port:%d|protocol:udp|qid:%d|ssl:0", 10_000_000_000+h, 50000+i, 99000+i%100)
+		b.Entities = append(b.Entities, graph.Entity{Key: fk, Type: "qualys_host_finding", Class: []string{"Finding"}, Properties: graph.Properties{
+			"name": "new", "displayName": "new", "category": "system", "severity": "high", "numericSeverity": int64(4), "open": true, "qid": int64(99000 + i%100)}})
+		has := hostHasFinding(fk, small, filter)
+		has.SkipTargetCreation = skip
+		b.Mappings = append(b.Mappings, has)
+	}
+	if err := sess.Put(ctx, b); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := sess.Commit(ctx, store.CommitParams{}); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// uploadInstances uploads n of the generated EC2 instances as real
+// entities of an upload scope and returns n.
+func uploadInstances(tb testing.TB, st store.Store, s benchShape, n int) int {
+	tb.Helper()
+	var b store.Batch
+	for h := 0; len(b.Entities) < n && h < s.hosts; h++ {
+		host, _, _ := benchHost(h)
+		if host.Type == "aws_instance" {
+			b.Entities = append(b.Entities, graph.Entity{Key: host.Key, Type: host.Type, Class: host.Class,
+				Properties: graph.Properties{"name": "ec2", "displayName": "ec2", "instanceType": "m5.large"}})
+		}
+	}
+	syncScope(tb, st, store.UploadScope("aws-inventory"), b)
+	return len(b.Entities)
+}
+
 // BenchmarkResolveFullSync measures the first Resolve after a full sync
 // of a generated Qualys subscription (size from QGRAPH_BENCH_HOSTS), then
-// a Resolve after an unchanged re-sync.
+// a Resolve with nothing changed, one after 1% new findings, and one after
+// an upload that adopts 1000 placeholders.
 func BenchmarkResolveFullSync(b *testing.B) {
 	s := benchShapeFromEnv()
 	for i := 0; i < b.N; i++ {
@@ -163,6 +211,24 @@ func BenchmarkResolveFullSync(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Logf("unchanged resolve: %s (%d mappings read)", time.Since(start).Round(time.Millisecond), rep.MappingsRead)
+
+		// An incremental sync: 1% new findings on existing hosts.
+		added := addFindings(b, st, s, s.hosts*s.detectionsPerHost/100)
+		start, cpu0 = time.Now(), cpuTime()
+		if rep, err = m.Resolve(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("resolve after %d new findings: %s wall, %s CPU; %d mappings read, %d targets resolved, %d relationships put",
+			added, time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), rep.MappingsRead, rep.TargetsResolved, rep.RelationshipsPut)
+
+		// An inventory upload adopting 1000 EC2 placeholders.
+		adopted := uploadInstances(b, st, s, 1000)
+		start, cpu0 = time.Now(), cpuTime()
+		if rep, err = m.Resolve(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("resolve after an upload adopting %d placeholders: %s wall, %s CPU; %d mappings scanned, %d rechecked, %d placeholders deleted",
+			adopted, time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), rep.MappingsScanned, rep.MappingsRechecked, rep.PlaceholdersDeleted)
 		st.Close()
 		b.StartTimer()
 	}
