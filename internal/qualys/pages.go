@@ -172,7 +172,8 @@ func (c *Client) followURL(raw string, seen map[string]bool) (string, error) {
 	if err != nil {
 		return "", malformed("next-page URL %q does not parse: %v", truncate(raw, 120), err)
 	}
-	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
+	if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Hostname(), c.base.Hostname()) ||
+		effectivePort(u) != effectivePort(c.base) {
 		return "", malformed("next-page URL points at %s://%s, not at the API host %s", u.Scheme, u.Host, c.baseStr)
 	}
 	if u.User != nil {
@@ -184,6 +185,17 @@ func (c *Client) followURL(raw string, seen map[string]bool) (string, error) {
 	}
 	seen[s] = true
 	return s, nil
+}
+
+// effectivePort is the URL's port, or its scheme's default.
+func effectivePort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
 }
 
 // idRange names a chunk of IDs in errors and logs.

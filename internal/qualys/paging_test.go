@@ -342,3 +342,25 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("callback ran %d times after cancellation", n-2)
 	}
 }
+
+func TestFollowURLAcceptsDefaultPort(t *testing.T) {
+	t.Parallel()
+	c, err := New(Options{APIURL: "https://qualysapi.qg3.apps.qualys.com:443", Username: "u", Password: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	if _, err := c.followURL("https://qualysapi.qg3.apps.qualys.com/api/2.0/fo/asset/host/?action=list&id_min=5", seen); err != nil {
+		t.Errorf("same host without the default port refused: %v", err)
+	}
+	for _, bad := range []string{
+		"https://qualysapi.qg3.apps.qualys.com:8443/api/2.0/fo/asset/host/?id_min=6",
+		"http://qualysapi.qg3.apps.qualys.com/api/2.0/fo/asset/host/?id_min=7",
+		"https://qualysapi.qg2.apps.qualys.com/api/2.0/fo/asset/host/?id_min=8",
+		"https://u:p@qualysapi.qg3.apps.qualys.com/api/2.0/fo/asset/host/?id_min=9",
+	} {
+		if _, err := c.followURL(bad, seen); err == nil {
+			t.Errorf("followURL(%q) accepted", bad)
+		}
+	}
+}
