@@ -35,8 +35,10 @@ type session struct {
 	netConn net.Conn // the connection's socket, closed by kill
 	p       store.SyncParams
 	lock    int64
-	ord     int64 // last ord handed out
-	deletes int   // deletes staged
+	pending chan error // the result of the COPY in flight, if any
+	failed  error      // the first staging error; the sync cannot commit
+	ord     int64      // last ord handed out
+	deletes int        // deletes staged
 	closed  bool
 }
 
@@ -107,6 +109,10 @@ func (db *DB) BeginSync(ctx context.Context, p store.SyncParams) (store.SyncSess
 
 // Put validates b and stages it. An invalid object fails the whole batch,
 // with every problem named; nothing of the batch is staged then.
+//
+// The COPY of a valid batch runs in the background while the caller
+// prepares the next one; the next Put, Commit or Abort waits for it first.
+// Should the server refuse it, every later Put and Commit fails.
 func (s *session) Put(ctx context.Context, b store.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,11 +124,50 @@ func (s *session) Put(ctx context.Context, b store.Batch) error {
 	if err != nil {
 		return fmt.Errorf("sync %s: put: %w", s.p.Scope, err)
 	}
+	if err := s.wait(ctx); err != nil {
+		return fmt.Errorf("sync %s: put: %w", s.p.Scope, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sync %s: put: %w", s.p.Scope, err)
+	}
+	s.ord = ord
+	s.deletes += len(sb.deletes)
+	done := make(chan error, 1)
+	s.pending = done
+	stageCtx := context.WithoutCancel(ctx)
+	go func() { done <- s.stage(stageCtx, sb) }()
+	return nil
+}
+
+// wait waits for the background COPY of the previous Put and returns the
+// first staging error of the session. When ctx ends first, it stops the
+// COPY by closing the connection.
+func (s *session) wait(ctx context.Context) error {
+	if s.pending != nil {
+		var err error
+		select {
+		case err = <-s.pending:
+		case <-ctx.Done():
+			_ = s.netConn.Close()
+			<-s.pending
+			err = ctx.Err()
+		}
+		s.pending = nil
+		if err != nil && s.failed == nil {
+			s.failed = err
+		}
+	}
+	return s.failed
+}
+
+// stage COPYs one encoded batch into the staging tables, in one
+// transaction.
+func (s *session) stage(ctx context.Context, sb *stagedBatch) error {
 	tx, err := s.conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("sync %s: put: begin: %w", s.p.Scope, err)
+		return fmt.Errorf("begin staging: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer tx.Rollback(ctx)
 	copies := []struct {
 		table string
 		cols  []string
@@ -138,14 +183,12 @@ func (s *session) Put(ctx context.Context, b store.Batch) error {
 			continue
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
-			return fmt.Errorf("sync %s: put: copy into %s: %w", s.p.Scope, c.table, err)
+			return fmt.Errorf("copy into %s: %w", c.table, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("sync %s: put: commit staging: %w", s.p.Scope, err)
+		return fmt.Errorf("commit staging: %w", err)
 	}
-	s.ord = ord
-	s.deletes += len(sb.deletes)
 	return nil
 }
 
@@ -156,6 +199,10 @@ func (s *session) Commit(ctx context.Context, p store.CommitParams) (*store.Sync
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, store.ErrSyncClosed
+	}
+	if err := s.wait(ctx); err != nil {
+		s.discard()
+		return nil, fmt.Errorf("sync %s: commit: staging failed: %w", s.p.Scope, err)
 	}
 	now := s.p.Now
 	if now.IsZero() {
@@ -181,7 +228,7 @@ func (s *session) Abort(ctx context.Context) error {
 	if s.closed {
 		return nil
 	}
-	s.release(ctx, true)
+	s.release(ctx, s.wait(ctx) == nil)
 	return nil
 }
 
@@ -210,6 +257,7 @@ func (s *session) kill() {
 	_ = s.netConn.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	_ = s.wait(context.Background())
 	s.discard()
 }
 
