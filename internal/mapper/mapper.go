@@ -74,6 +74,9 @@ type Report struct {
 	// Unresolved counts mappings left without a target (skipTargetCreation
 	// with no match, or a target description that is not a valid entity).
 	Unresolved int64 `json:"unresolved"`
+	// InvalidTargets counts distinct target descriptions that are not valid
+	// entities, so no placeholder could be made from them.
+	InvalidTargets int64 `json:"invalidTargets"`
 	// TargetsResolved counts distinct target filters looked up.
 	TargetsResolved int64 `json:"targetsResolved"`
 	// TargetChanges counts entity changes read as possible targets.

@@ -9,6 +9,10 @@ import (
 	"github.com/qgraph/qgraph/internal/store"
 )
 
+// maxLoggedInvalid bounds the warnings about invalid target descriptions
+// per Resolve; Report.InvalidTargets has the count.
+const maxLoggedInvalid = 10
+
 // placeholder is a mapper-scope entity created or changed by this run.
 type placeholder struct {
 	t       *target
@@ -55,7 +59,10 @@ func (r *run) createPlaceholder(m *graph.MappedRelationship) *target {
 	e := graph.Entity{Key: key, Type: m.TargetEntity.Type, Class: append([]string(nil), m.TargetEntity.Class...), Properties: props}
 	if err := graph.ValidateEntity(&e); err != nil {
 		r.invalid[key] = true
-		r.log.Warn("mapper: target description is not a valid entity; no placeholder created", "mapping", m.Key, "target", key, "error", err)
+		r.report.InvalidTargets++
+		if r.report.InvalidTargets <= maxLoggedInvalid {
+			r.log.Warn("mapper: target description is not a valid entity; no placeholder created", "type", e.Type, "error", err)
+		}
 		return nil
 	}
 	t := &target{scope: store.MapperScope, key: key, typ: e.Type, classes: e.Class, props: props}
