@@ -138,7 +138,9 @@ type ObjectRef struct {
 
 // Batch is one batch of objects handed to SyncSession.Put. Within one sync,
 // a later object with the same key replaces an earlier one (duplicates
-// merge, they are never fatal).
+// merge, they are never fatal). Deletes apply after the objects of their
+// batch: a Delete drops an object of the same kind and key staged earlier,
+// and a later Put of that key cancels the Delete.
 type Batch struct {
 	Entities      []graph.Entity
 	Relationships []graph.Relationship
@@ -173,7 +175,9 @@ type TypeCounts struct {
 	Deleted   int64 `json:"deleted"`
 }
 
-// SyncResult reports what a Commit did, per _type.
+// SyncResult reports what a Commit did, per _type. A deleted object that
+// re-appears counts as Created; relationships of other scopes deleted
+// because an entity of this sync was deleted count as Deleted.
 type SyncResult struct {
 	Entities      map[string]TypeCounts `json:"entities"`
 	Relationships map[string]TypeCounts `json:"relationships"`
@@ -270,7 +274,10 @@ const (
 	Deleted ChangeOp = "deleted"
 )
 
-// Change is one change-log entry.
+// Change is one change-log entry. A deleted object that re-appears is
+// logged as Created (with a new version); a relationship deleted because an
+// endpoint was deleted is logged in its own scope with the job that deleted
+// the entity. Old and New are non-nil (possibly empty) when present.
 type Change struct {
 	Seq   int64
 	Scope string
