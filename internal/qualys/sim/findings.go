@@ -103,6 +103,7 @@ func (s *Server) serveFindings(rc *reqCtx, countOnly bool) int {
 	if restricted {
 		sortInts(apps)
 		apps = dedupe(apps)
+		q.crit = dropIDMatches(q.crit, "webApp.id")
 	}
 	var minID int64 = q.startID
 	for _, c := range q.crit {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -117,6 +118,7 @@ func (s *Server) serveHostAssets(rc *reqCtx) int {
 	if restricted {
 		sortInts(candidates)
 		candidates = dedupe(candidates)
+		q.crit = dropIDMatches(q.crit, "qwebHostId", "id")
 	}
 	start := 0
 	for _, c := range q.crit {
@@ -195,6 +197,20 @@ func matchAll(crit []criterion, value func(string) fieldValue) bool {
 		}
 	}
 	return true
+}
+
+// dropIDMatches removes the EQUALS and IN criteria on the given fields: the
+// candidate list built from them already satisfies them, and checking a
+// 250-value IN list per record again would cost more than the record.
+func dropIDMatches(crit []criterion, fields ...string) []criterion {
+	var out []criterion
+	for _, c := range crit {
+		if (c.Operator == "EQUALS" || c.Operator == "IN") && slices.Contains(fields, c.Field) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func intersect(a, b []int) []int {
