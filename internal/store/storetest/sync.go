@@ -149,6 +149,41 @@ func runSyncCases(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("a delete drops an earlier put and a later put cancels the delete", func(t *testing.T) {
+		s := openStore(t, open)
+		ctx := context.Background()
+		sync(t, s, store.MapperScope, 1, store.Batch{Entities: ents(host("1"), host("2"))}, syncOpts{mode: store.Merge})
+		sess, err := s.BeginSync(ctx, store.SyncParams{Scope: store.MapperScope, JobID: "job-2", Mode: store.Merge, Now: at(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Abort(ctx)
+		batches := []store.Batch{
+			{Entities: ents(host("3"))},
+			{Deletes: []store.ObjectRef{{Kind: store.KindEntity, Key: host("3").Key}, {Kind: store.KindEntity, Key: host("1").Key}}},
+			{Entities: ents(host("1", "back", true))},
+		}
+		for _, b := range batches {
+			if err := sess.Put(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := sess.Commit(ctx, store.CommitParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCounts(t, "merge", res.Entities, "suite_host", store.TypeCounts{Updated: 1})
+		if _, err := s.GetEntity(ctx, store.MapperScope, host("3").Key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("entity put then deleted in one sync: GetEntity error %v, want ErrNotFound", err)
+		}
+		if g := getEntity(t, s, store.MapperScope, host("1").Key); g.Deleted || g.Properties["back"] != true {
+			t.Errorf("entity deleted then put again = %+v %v, want live with back=true", g.Meta, g.Properties)
+		}
+		if g := getEntity(t, s, store.MapperScope, host("2").Key); g.Deleted || g.Version != 1 {
+			t.Errorf("untouched entity = %+v", g.Meta)
+		}
+	})
+
 	t.Run("later objects with the same key replace earlier ones", func(t *testing.T) {
 		s := openStore(t, open)
 		ctx := context.Background()
