@@ -26,6 +26,15 @@
 //     with store.GetState/PutState in the mapper scope, and re-resolves only
 //     the mappings those touch. Targets are resolved once per distinct
 //     filter value, in batches, never one lookup per mapping.
+//   - Entity changes are read only for the _types targets can have (types
+//     seen as targets, types named by target descriptions, and the types
+//     of the classes _class filters name). A changed entity that matches a
+//     filter in use (a Bloom filter of them is kept in the state) makes
+//     Resolve scan the stored mappings for those using it; unrelated
+//     changes cost no scan.
+//   - Global rules are re-evaluated after any change, reading every source
+//     entity and the targets holding their values through the property
+//     index, and writing only the difference.
 //
 // Goroutine-safety: a Mapper may be shared, but Resolve calls must not
 // overlap (the store refuses a second open sync of the mapper scope).
@@ -33,6 +42,8 @@
 // Known limits: two scopes whose mappings use the same _key share the
 // resolved relationship's key (the later wins); a mapping whose source
 // entity is deleted and later re-created keeps no relationship until the
-// mapping itself changes; an entity of a _type never seen as a target before
-// is noticed only when a mapping names that _type or class.
+// mapping itself changes; a filter that names neither _type nor _class
+// notices a changed entity only when its _type has been a target before;
+// the scan of stored mappings after a relevant target change (for example
+// an inventory upload adopting placeholders) reads every mapping.
 package mapper
