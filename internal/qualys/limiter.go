@@ -39,6 +39,10 @@ type foLimiter struct {
 // others before the estimate falls.
 const othersDecay = 8
 
+// standardConcurrency is the concurrency limit of a standard
+// subscription, the smallest Qualys sells.
+const standardConcurrency = 2
+
 // refusalHold is how long a 1960 answer lowers the concurrency bound.
 const refusalHold = time.Minute
 
@@ -156,7 +160,13 @@ func (l *foLimiter) paceLocked(endpoint string) time.Duration {
 func (l *foLimiter) observe(endpoint string, h http.Header) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if limit, ok := headerInt(h, "X-Concurrency-Limit-Limit"); ok && limit > 0 {
+	limit, ok := headerInt(h, "X-Concurrency-Limit-Limit")
+	if !ok && l.limit == 0 {
+		// An answer without the header (a proxy may strip it): assume the
+		// smallest subscription's limit, 2, rather than staying at 1.
+		limit, ok = standardConcurrency, true
+	}
+	if ok && limit > 0 {
 		l.limit = limit
 		if running, ok := headerInt(h, "X-Concurrency-Limit-Running"); ok {
 			// Running counts this call and those of our calls in flight

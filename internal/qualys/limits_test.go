@@ -214,3 +214,28 @@ func TestRateLimitSlowsDownBeforeRefusal(t *testing.T) {
 	}
 	t.Logf("calls %d, 409s %d, sleeps %d", srv.calls, srv.conflicts, len(clock.Sleeps()))
 }
+
+func TestNoLimitHeadersAssumesStandardSubscription(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	running, maxRunning := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		running++
+		maxRunning = max(maxRunning, running)
+		mu.Unlock()
+		defer func() { mu.Lock(); running--; mu.Unlock() }()
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond)
+		fmt.Fprint(w, detectionsXML(strings.Split(r.Form.Get("ids"), ","), 1))
+	}))
+	defer srv.Close()
+	c, _, _ := newTestClient(t, srv.URL, nil)
+	if err := c.HostDetections(context.Background(), DetectionParams{HostIDs: ids(12), ChunkSize: 1}, func(*DetectionHost) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "most calls at once", maxRunning, standardConcurrency)
+}
