@@ -96,6 +96,9 @@ type Report struct {
 	PlaceholdersCreated int64 `json:"placeholdersCreated"`
 	PlaceholdersUpdated int64 `json:"placeholdersUpdated"`
 	PlaceholdersDeleted int64 `json:"placeholdersDeleted"`
+	// PlaceholdersAdopted counts placeholders whose relationships moved to
+	// an entity with their _type and _key that arrived in another scope.
+	PlaceholdersAdopted int64 `json:"placeholdersAdopted"`
 	// Result is what the store reported for the main commit; nil when
 	// nothing was written.
 	Result *store.SyncResult `json:"result,omitempty"`

@@ -178,11 +178,18 @@ func incrementalResolveDoesNoWorkWhenNothingChanged(t *testing.T, st store.Store
 			t.Errorf("report = %+v, want 1 target change and no scan", rep)
 		}
 	})
-	t.Run("an entity a mapping targets is rechecked", func(t *testing.T) {
+	t.Run("an arriving entity adopts its placeholder without a scan", func(t *testing.T) {
 		syncScope(t, st, store.UploadScope("cloud"), store.Batch{Entities: []graph.Entity{hostEntity("aws_instance", arn, 0)}})
 		rep := resolve(t, m)
-		if rep.MappingsScanned == 0 || rep.MappingsRechecked != 1 || rep.PlaceholdersDeleted != 1 {
-			t.Errorf("report = %+v, want a scan, 1 mapping rechecked and its placeholder adopted", rep)
+		if rep.MappingsScanned != 0 || rep.PlaceholdersAdopted != 1 || rep.PlaceholdersDeleted != 1 || rep.RelationshipsPut != 1 {
+			t.Errorf("report = %+v, want no scan, 1 placeholder adopted and deleted, 1 relationship moved", rep)
+		}
+	})
+	t.Run("a deleted target is rechecked", func(t *testing.T) {
+		syncScope(t, st, store.UploadScope("cloud"), store.Batch{Entities: []graph.Entity{hostEntity("aws_instance", "arn:aws:ec2:us-east-1:123456789012:instance/i-other", 0)}})
+		rep := resolve(t, m)
+		if rep.MappingsScanned == 0 || rep.MappingsRechecked != 1 || rep.PlaceholdersCreated != 1 {
+			t.Errorf("report = %+v, want a scan, 1 mapping rechecked and its placeholder back", rep)
 		}
 	})
 	t.Run("a fresh mapper resumes from the stored cursors", func(t *testing.T) {

@@ -51,6 +51,10 @@ func (r *run) changedTargets(ctx context.Context, after, hi int64) (map[string]b
 	if len(changed) == 0 {
 		return nil, nil
 	}
+	adopted, err := r.adopt(ctx, changed)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.loadClasses(ctx, changed); err != nil {
 		return nil, err
 	}
@@ -63,7 +67,7 @@ func (r *run) changedTargets(ctx context.Context, after, hi int64) (map[string]b
 				}
 				value := func(n string) (any, bool) { v, ok := props[n]; return v, ok }
 				for _, k := range entitySigs(id, names, ce.typ, ce.key, ce.classes, value) {
-					if r.filters == nil || r.filters.has(k) {
+					if !adopted[k] && (r.filters == nil || r.filters.has(k)) {
 						affected[k] = true
 					}
 				}
