@@ -31,7 +31,9 @@
 //     of the classes _class filters name). A changed entity that matches a
 //     filter in use (a Bloom filter of them is kept in the state) makes
 //     Resolve scan the stored mappings for those using it; unrelated
-//     changes cost no scan.
+//     changes cost no scan. An arriving entity with a placeholder's _type
+//     and _key adopts it directly: the placeholder's relationships are
+//     re-pointed and no scan is needed.
 //   - Global rules are re-evaluated after any change, reading every source
 //     entity and the targets holding their values through the property
 //     index, and writing only the difference.
@@ -44,6 +46,7 @@
 // entity is deleted and later re-created keeps no relationship until the
 // mapping itself changes; a filter that names neither _type nor _class
 // notices a changed entity only when its _type has been a target before;
-// the scan of stored mappings after a relevant target change (for example
-// an inventory upload adopting placeholders) reads every mapping.
+// the scan of stored mappings after another relevant target change (a real
+// target deleted, an entity newly matching a filter by property) reads
+// every mapping.
 package mapper
