@@ -23,46 +23,45 @@ const (
 	// goneNamedEntities collects, in Merge mode, the live entities that the
 	// batches named in Deletes.
 	goneNamedEntities = `INSERT INTO temp.gone (id)
-		SELECT e.id FROM temp.stage_deletes d JOIN entities e ON e.scope = :scope AND e.key = d.key
+		SELECT e.id FROM temp.stage_deletes d CROSS JOIN entities e ON e.scope = :scope AND e.key = d.key
 		WHERE d.kind = 'entity' AND NOT e.deleted`
 	archiveGoneEntities = `INSERT INTO entity_versions (entity_id, version, type, classes, props, begin_on, end_on, deleted, job_id)
 		SELECT e.id, e.version, e.type, e.classes, e.props, e.begin_on, :now, e.deleted, e.job_id
-		FROM temp.gone g JOIN entities e ON e.id = g.id`
+		FROM temp.gone g CROSS JOIN entities e ON e.id = g.id`
 	deleteGoneEntities = `UPDATE entities SET version = version + 1, begin_on = :now, deleted = 1, job_id = :job
 		WHERE id IN (SELECT id FROM temp.gone)`
 	logGoneEntities = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
 		SELECT e.scope, 'entity', e.key, e.type, 'deleted', e.id, e.version, :job, :now
-		FROM temp.gone g JOIN entities e ON e.id = g.id ORDER BY e.key`
+		FROM temp.gone g CROSS JOIN entities e ON e.id = g.id ORDER BY e.key`
 	// cascadeGone collects the live relationships, of any scope, touching a
 	// deleted entity.
 	cascadeGone = `INSERT OR IGNORE INTO temp.gone_rels (id)
-		SELECT r.id FROM temp.gone g JOIN relationships r ON r.from_id = g.id WHERE NOT r.deleted
+		SELECT r.id FROM temp.gone g CROSS JOIN relationships r ON r.from_id = g.id WHERE NOT r.deleted
 		UNION
-		SELECT r.id FROM temp.gone g JOIN relationships r ON r.to_id = g.id WHERE NOT r.deleted`
+		SELECT r.id FROM temp.gone g CROSS JOIN relationships r ON r.to_id = g.id WHERE NOT r.deleted`
 
 	// findChangedEntities collects the staged entities whose stored version
 	// is deleted or differs in type, classes or properties.
 	findChangedEntities = `INSERT INTO temp.changed (id, key, was_deleted, classes_changed)
 		SELECT e.id, e.key, e.deleted, e.classes <> s.classes
-		FROM temp.stage_entities s JOIN entities e ON e.scope = :scope AND e.key = s.key
+		FROM temp.stage_entities s CROSS JOIN entities e ON e.scope = :scope AND e.key = s.key
 		WHERE e.deleted OR e.type <> s.type OR e.classes <> s.classes OR e.props <> s.props`
 	archiveChangedEntities = `INSERT INTO entity_versions (entity_id, version, type, classes, props, begin_on, end_on, deleted, job_id)
 		SELECT e.id, e.version, e.type, e.classes, e.props, e.begin_on, :now, e.deleted, e.job_id
-		FROM temp.changed c JOIN entities e ON e.id = c.id`
+		FROM temp.changed c CROSS JOIN entities e ON e.id = c.id`
 	updateChangedEntities = `UPDATE entities
-		SET type = s.type, classes = s.classes, props = s.props, version = entities.version + 1,
-		    begin_on = :now, deleted = 0, job_id = :job
-		FROM temp.changed c JOIN temp.stage_entities s ON s.key = c.key
-		WHERE entities.id = c.id`
+		SET (type, classes, props) = (SELECT s.type, s.classes, s.props FROM temp.stage_entities s WHERE s.key = entities.key),
+		    version = version + 1, begin_on = :now, deleted = 0, job_id = :job
+		WHERE id IN (SELECT id FROM temp.changed)`
 	dropChangedClasses = `DELETE FROM entity_classes
 		WHERE entity_id IN (SELECT id FROM temp.changed WHERE classes_changed)`
 	addChangedClasses = `INSERT OR IGNORE INTO entity_classes (entity_id, class)
-		SELECT c.id, j.value FROM temp.changed c JOIN entities e ON e.id = c.id, json_each(e.classes) j
+		SELECT c.id, j.value FROM temp.changed c CROSS JOIN entities e ON e.id = c.id, json_each(e.classes) j
 		WHERE c.classes_changed`
 	logChangedEntities = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
 		SELECT :scope, 'entity', e.key, e.type, CASE WHEN c.was_deleted THEN 'created' ELSE 'updated' END,
 		       e.id, e.version, :job, :now
-		FROM temp.changed c JOIN entities e ON e.id = c.id ORDER BY e.key`
+		FROM temp.changed c CROSS JOIN entities e ON e.id = c.id ORDER BY e.key`
 
 	// insertNewEntities creates the staged entities the scope does not
 	// have; their ids are all above :max, the largest id before.

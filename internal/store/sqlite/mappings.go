@@ -24,7 +24,7 @@ const (
 		  AND NOT EXISTS (SELECT 1 FROM temp.stage_mappings s WHERE s.key = m.key)
 		  AND m.type NOT IN (SELECT type FROM temp.partial_types)`
 	goneNamedMappings = `INSERT INTO temp.gone (id)
-		SELECT m.id FROM temp.stage_deletes d JOIN mappings m ON m.scope = :scope AND m.key = d.key
+		SELECT m.id FROM temp.stage_deletes d CROSS JOIN mappings m ON m.scope = :scope AND m.key = d.key
 		WHERE d.kind = 'mapping' AND NOT m.deleted`
 )
 
@@ -128,7 +128,7 @@ func (c *committer) mergeMappings(ctx context.Context) error {
 		return err
 	}
 	rows, err := c.conn.QueryContext(ctx, `SELECT m.id, m.key, m.type, m.class, m.body, m.version, m.deleted
-		FROM temp.gone g JOIN mappings m ON m.id = g.id ORDER BY m.key`)
+		FROM temp.gone g CROSS JOIN mappings m ON m.id = g.id ORDER BY m.key`)
 	if err != nil {
 		return fmt.Errorf("read mappings to delete: %w", err)
 	}

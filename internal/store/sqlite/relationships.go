@@ -30,44 +30,44 @@ const (
 	// goneNamedRels collects, in Merge mode, the live relationships named in
 	// Deletes or produced dangling.
 	goneNamedRels = `INSERT OR IGNORE INTO temp.gone_rels (id)
-		SELECT r.id FROM temp.stage_deletes d JOIN relationships r ON r.scope = :scope AND r.key = d.key
+		SELECT r.id FROM temp.stage_deletes d CROSS JOIN relationships r ON r.scope = :scope AND r.key = d.key
 		WHERE d.kind = 'relationship' AND NOT r.deleted
 		UNION
-		SELECT r.id FROM temp.rel_ends x JOIN relationships r ON r.scope = :scope AND r.key = x.key
+		SELECT r.id FROM temp.rel_ends x CROSS JOIN relationships r ON r.scope = :scope AND r.key = x.key
 		WHERE (x.from_id IS NULL OR x.to_id IS NULL) AND NOT r.deleted`
 	archiveGoneRels = `INSERT INTO relationship_versions (relationship_id, version, type, class, from_id, to_id, props, begin_on, end_on, deleted, job_id)
 		SELECT r.id, r.version, r.type, r.class, r.from_id, r.to_id, r.props, r.begin_on, :now, r.deleted, r.job_id
-		FROM temp.gone_rels g JOIN relationships r ON r.id = g.id`
+		FROM temp.gone_rels g CROSS JOIN relationships r ON r.id = g.id`
 	deleteGoneRels = `UPDATE relationships SET version = version + 1, begin_on = :now, deleted = 1, job_id = :job
 		WHERE id IN (SELECT id FROM temp.gone_rels)`
 	logGoneRels = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
 		SELECT r.scope, 'relationship', r.key, r.type, 'deleted', r.id, r.version, :job, :now
-		FROM temp.gone_rels g JOIN relationships r ON r.id = g.id ORDER BY r.scope, r.key`
+		FROM temp.gone_rels g CROSS JOIN relationships r ON r.id = g.id ORDER BY r.scope, r.key`
 
 	findChangedRels = `INSERT INTO temp.changed (id, key, was_deleted, classes_changed)
 		SELECT r.id, r.key, r.deleted, 0
 		FROM temp.stage_relationships s
-		JOIN temp.rel_ends x ON x.key = s.key
-		JOIN relationships r ON r.scope = :scope AND r.key = s.key
+		CROSS JOIN temp.rel_ends x ON x.key = s.key
+		CROSS JOIN relationships r ON r.scope = :scope AND r.key = s.key
 		WHERE x.from_id IS NOT NULL AND x.to_id IS NOT NULL
 		  AND (r.deleted OR r.type <> s.type OR r.class <> s.class OR r.props <> s.props
 		       OR r.from_id <> x.from_id OR r.to_id <> x.to_id)`
 	archiveChangedRels = `INSERT INTO relationship_versions (relationship_id, version, type, class, from_id, to_id, props, begin_on, end_on, deleted, job_id)
 		SELECT r.id, r.version, r.type, r.class, r.from_id, r.to_id, r.props, r.begin_on, :now, r.deleted, r.job_id
-		FROM temp.changed c JOIN relationships r ON r.id = c.id`
+		FROM temp.changed c CROSS JOIN relationships r ON r.id = c.id`
 	updateChangedRels = `UPDATE relationships
-		SET type = s.type, class = s.class, from_id = x.from_id, to_id = x.to_id, props = s.props,
-		    version = relationships.version + 1, begin_on = :now, deleted = 0, job_id = :job
-		FROM temp.changed c JOIN temp.stage_relationships s ON s.key = c.key JOIN temp.rel_ends x ON x.key = c.key
-		WHERE relationships.id = c.id`
+		SET (type, class, props) = (SELECT s.type, s.class, s.props FROM temp.stage_relationships s WHERE s.key = relationships.key),
+		    (from_id, to_id) = (SELECT x.from_id, x.to_id FROM temp.rel_ends x WHERE x.key = relationships.key),
+		    version = version + 1, begin_on = :now, deleted = 0, job_id = :job
+		WHERE id IN (SELECT id FROM temp.changed)`
 	logChangedRels = `INSERT INTO changes (scope, kind, key, type, op, object_id, version, job_id, at)
 		SELECT :scope, 'relationship', r.key, r.type, CASE WHEN c.was_deleted THEN 'created' ELSE 'updated' END,
 		       r.id, r.version, :job, :now
-		FROM temp.changed c JOIN relationships r ON r.id = c.id ORDER BY r.key`
+		FROM temp.changed c CROSS JOIN relationships r ON r.id = c.id ORDER BY r.key`
 
 	insertNewRels = `INSERT INTO relationships (scope, key, type, class, from_id, to_id, props, version, begin_on, deleted, job_id)
 		SELECT :scope, s.key, s.type, s.class, x.from_id, x.to_id, s.props, 1, :now, 0, :job
-		FROM temp.stage_relationships s JOIN temp.rel_ends x ON x.key = s.key
+		FROM temp.stage_relationships s CROSS JOIN temp.rel_ends x ON x.key = s.key
 		WHERE x.from_id IS NOT NULL AND x.to_id IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.scope = :scope AND r.key = s.key)
 		ORDER BY s.key`
