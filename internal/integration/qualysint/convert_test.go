@@ -165,3 +165,18 @@ func TestFixedDetectionClosesFinding(t *testing.T) {
 		}
 	}
 }
+
+func TestHostTagFilter(t *testing.T) {
+	a := &qualys.HostAsset{ID: 1, QWebHostID: 2, Tags: []qualys.AssetTag{{ID: 5, Name: "Cloud Agent"}}}
+	cases := []struct {
+		tags []string
+		want bool
+	}{{nil, true}, {[]string{"cloud agent"}, true}, {[]string{"DMZ"}, false}}
+	for _, c := range cases {
+		j := &job{}
+		j.inst.Qualys.IncludeOnlyDetectionTags = c.tags
+		if got := j.hostTagged(a); got != c.want {
+			t.Errorf("tags %v: %v", c.tags, got)
+		}
+	}
+}

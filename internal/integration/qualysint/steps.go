@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,10 @@ func (j *job) hostDetails(ctx context.Context, s *integration.StepContext) error
 			s.Count("assetsWithoutQwebHostId", 1)
 			return nil
 		}
+		if !j.hostTagged(a) {
+			s.Count("skippedByTag", 1)
+			return nil
+		}
 		e, t := HostTarget(a)
 		j.mu.Lock()
 		j.targets[a.QWebHostID] = &t
@@ -173,6 +178,24 @@ func (j *job) hostDetails(ctx context.Context, s *integration.StepContext) error
 		return fmt.Errorf("read host assets: %w", err)
 	}
 	return nil
+}
+
+// hostTagged reports whether a host asset carries one of the configured
+// includeOnlyDetectionTags (always true when none are configured), so that
+// the tag filter applies to hosts as well as to detections.
+func (j *job) hostTagged(a *qualys.HostAsset) bool {
+	want := j.inst.Qualys.IncludeOnlyDetectionTags
+	if len(want) == 0 {
+		return true
+	}
+	for _, t := range a.Tags {
+		for _, w := range want {
+			if strings.EqualFold(strings.TrimSpace(t.Name), w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // window returns the start of a finding dataset's read window and proposes
