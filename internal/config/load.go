@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qgraph/qgraph/internal/qualys"
 )
 
 // Load reads and validates the configuration file at path. getenv resolves
@@ -250,37 +250,13 @@ func (d *decoder) failedAt(path string) bool {
 }
 
 // NormalizeAPIURL checks a Qualys API URL and returns it without trailing
-// slashes. Accepted: https://qualysapi.<platform host>, and http or https
-// on a loopback address (the simulator and tests).
+// slashes, with the rules of qualys.ValidateAPIURL: https on a Qualys API
+// host (qualysapi.<platform>), or http/https on a loopback address for the
+// simulator and tests.
 func NormalizeAPIURL(raw string) (string, error) {
-	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("%q is not a URL; expected https://qualysapi.<your platform>, e.g. https://qualysapi.qg3.apps.qualys.com", raw)
+	u, err := qualys.ValidateAPIURL(raw)
+	if err != nil {
+		return "", err
 	}
-	if u.User != nil {
-		return "", errors.New("the API URL must not hold credentials; set username and password instead")
-	}
-	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("%q has a path or query; give only the scheme and host, e.g. https://qualysapi.qg3.apps.qualys.com", raw)
-	}
-	host := u.Hostname()
-	if isLoopback(host) {
-		if u.Scheme != "http" && u.Scheme != "https" {
-			return "", fmt.Errorf("%q: scheme must be http or https", raw)
-		}
-		return u.Scheme + "://" + u.Host, nil
-	}
-	if u.Scheme != "https" || !strings.HasPrefix(strings.ToLower(host), "qualysapi.") || strings.Count(host, ".") < 2 {
-		return "", fmt.Errorf("%q is not a Qualys API URL; expected https://qualysapi.<your platform> (see the API URLs of your Qualys platform, e.g. https://qualysapi.qg3.apps.qualys.com); loopback addresses are accepted for the simulator", raw)
-	}
-	return "https://" + strings.ToLower(u.Host), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u, nil
 }

@@ -42,30 +42,26 @@ var HostTypes = []string{TypeDiscoveredHost, TypeAWSInstance, TypeGCPInstance, T
 
 // Relationship types, derived with graph.RelationshipType.
 var (
-	RelAccountHasVMDR      = graph.RelationshipType(TypeAccount, ClassHas, TypeVMDR)
-	RelAccountHasWAS       = graph.RelationshipType(TypeAccount, ClassHas, TypeWAS)
-	RelVMDRIdentified      = graph.RelationshipType(TypeVMDR, ClassIdentified, TypeHostFinding)
-	RelHostFindingIsVuln   = graph.RelationshipType(TypeHostFinding, ClassIs, TypeVuln)
-	RelHostFindingIsCVE    = graph.RelationshipType(TypeHostFinding, ClassIs, TypeCVE)
-	RelWASScansWebApp      = graph.RelationshipType(TypeWAS, ClassScans, TypeWebApp)
-	RelWASIdentified       = graph.RelationshipType(TypeWAS, ClassIdentified, TypeWebFinding)
-	RelWebAppHasFinding    = graph.RelationshipType(TypeWebApp, ClassHas, TypeWebFinding)
-	RelWebFindingIsVuln    = graph.RelationshipType(TypeWebFinding, ClassIs, TypeVuln)
-	RelWebFindingIsCVE     = graph.RelationshipType(TypeWebFinding, ClassIs, TypeCVE)
-	relVMDRScans           = typesFor(func(h string) string { return graph.RelationshipType(TypeVMDR, ClassScans, h) })
-	relHostHasFinding      = typesFor(func(h string) string { return graph.RelationshipType(h, ClassHas, TypeHostFinding) })
-	hostScansTypes         = values(relVMDRScans)
-	hostHasFindingTypes    = values(relHostHasFinding)
-	hostFindingStepTypes   = append([]string{TypeHostFinding, RelVMDRIdentified, RelHostFindingIsVuln}, hostHasFindingTypes...)
-	webFindingStepTypes    = []string{TypeWebFinding, RelWASIdentified, RelWebAppHasFinding, RelWebFindingIsVuln}
-	vulnStepTypes          = []string{TypeVuln, RelHostFindingIsCVE, RelWebFindingIsCVE}
-	accountStepTypes       = []string{TypeAccount}
-	servicesStepTypes      = []string{TypeVMDR, TypeWAS, RelAccountHasVMDR, RelAccountHasWAS}
-	webAppStepTypes        = []string{TypeWebApp, RelWASScansWebApp}
-	hostDetailsStepTypes   = hostScansTypes
-	incrementalVulnTypes   = vulnStepTypes
-	incrementalFindingHost = hostFindingStepTypes
-	incrementalFindingWeb  = webFindingStepTypes
+	RelAccountHasVMDR    = graph.RelationshipType(TypeAccount, ClassHas, TypeVMDR)
+	RelAccountHasWAS     = graph.RelationshipType(TypeAccount, ClassHas, TypeWAS)
+	RelVMDRIdentified    = graph.RelationshipType(TypeVMDR, ClassIdentified, TypeHostFinding)
+	RelHostFindingIsVuln = graph.RelationshipType(TypeHostFinding, ClassIs, TypeVuln)
+	RelHostFindingIsCVE  = graph.RelationshipType(TypeHostFinding, ClassIs, TypeCVE)
+	RelWASScansWebApp    = graph.RelationshipType(TypeWAS, ClassScans, TypeWebApp)
+	RelWASIdentified     = graph.RelationshipType(TypeWAS, ClassIdentified, TypeWebFinding)
+	RelWebAppHasFinding  = graph.RelationshipType(TypeWebApp, ClassHas, TypeWebFinding)
+	RelWebFindingIsVuln  = graph.RelationshipType(TypeWebFinding, ClassIs, TypeVuln)
+	RelWebFindingIsCVE   = graph.RelationshipType(TypeWebFinding, ClassIs, TypeCVE)
+	relVMDRScans         = typesFor(func(h string) string { return graph.RelationshipType(TypeVMDR, ClassScans, h) })
+	relHostHasFinding    = typesFor(func(h string) string { return graph.RelationshipType(h, ClassHas, TypeHostFinding) })
+	hostScansTypes       = values(relVMDRScans)
+	hostHasFindingTypes  = values(relHostHasFinding)
+	hostFindingStepTypes = append([]string{TypeHostFinding, RelVMDRIdentified, RelHostFindingIsVuln}, hostHasFindingTypes...)
+	webFindingStepTypes  = []string{TypeWebFinding, RelWASIdentified, RelWebAppHasFinding, RelWebFindingIsVuln}
+	vulnStepTypes        = []string{TypeVuln, RelHostFindingIsCVE, RelWebFindingIsCVE}
+	accountStepTypes     = []string{TypeAccount}
+	servicesStepTypes    = []string{TypeVMDR, TypeWAS, RelAccountHasVMDR, RelAccountHasWAS}
+	webAppStepTypes      = []string{TypeWebApp, RelWASScansWebApp}
 )
 
 func typesFor(f func(hostType string) string) map[string]string {
