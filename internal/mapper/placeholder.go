@@ -130,21 +130,34 @@ func (r *run) flushPlaceholders(ctx context.Context) error {
 }
 
 // collectGarbage deletes placeholders that may have lost their last
-// relationship in this run and indeed have none left.
+// relationship in this run and indeed have none left. After deleted
+// mappings or changed targets, whose relationships the store may already
+// have removed with their entities, every placeholder is checked.
 func (r *run) collectGarbage(ctx context.Context) error {
-	if len(r.gc) == 0 {
+	all := r.report.MappingsDeleted > 0 || r.report.TargetChanges > 0
+	if len(r.gc) == 0 && !all {
 		return nil
 	}
-	var keys []any
-	for _, k := range sortedKeys(r.gc) {
-		keys = append(keys, k)
-	}
-	var dead []string
-	for _, c := range chunks(keys, chunkSize) {
-		q := newQuery(r.d).sql("SELECT e.key FROM entities e WHERE e.scope = ").arg(store.MapperScope).
-			sql(" AND e.key IN ").in(c).sql(" AND ").notDeleted("e").
+	unreferenced := func(q *query) *query {
+		return q.sql(" AND ").notDeleted("e").
 			sql(" AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.from_id = e.id AND ").notDeleted("r").sql(")").
 			sql(" AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.to_id = e.id AND ").notDeleted("r").sql(")")
+	}
+	var qs []*query
+	if all {
+		qs = append(qs, unreferenced(newQuery(r.d).sql("SELECT e.key FROM entities e WHERE e.scope = ").arg(store.MapperScope)))
+	} else {
+		var keys []any
+		for _, k := range sortedKeys(r.gc) {
+			keys = append(keys, k)
+		}
+		for _, c := range chunks(keys, chunkSize) {
+			qs = append(qs, unreferenced(newQuery(r.d).sql("SELECT e.key FROM entities e WHERE e.scope = ").arg(store.MapperScope).
+				sql(" AND e.key IN ").in(c)))
+		}
+	}
+	var dead []string
+	for _, q := range qs {
 		err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
 			dead = append(dead, rowString(row[0]))
 			return nil
