@@ -311,6 +311,13 @@ func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
 	j.mu.Lock()
 	j.webAppIDs = ids
 	j.mu.Unlock()
+	var api *qualys.APIError
+	if errors.As(err, &api) && api.IsAuth() {
+		// The subscription or the user has no WAS: keep what earlier
+		// jobs stored instead of failing every run.
+		s.MarkPartial("WAS is not available to this user: " + api.Error())
+		return nil
+	}
 	if err := pageErrors(s, err); err != nil {
 		return fmt.Errorf("read web apps: %w", err)
 	}
