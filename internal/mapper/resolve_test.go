@@ -54,3 +54,52 @@ func TestSeveralMatches(t *testing.T) {
 		t.Error("the suffixed key of a single match is still live")
 	}
 }
+
+func TestSharedForwardTarget(t *testing.T) {
+	st := openSQLite(t)
+	cve := graph.Entity{Key: "cve-2021-44228", Type: "cve", Class: []string{"Vulnerability"}, Properties: graph.Properties{
+		"name": "CVE-2021-44228", "displayName": "CVE-2021-44228", "category": "cve", "severity": nil,
+		"blocking": false, "open": nil, "production": nil, "public": nil}}
+	isCVE := func(f graph.Entity) graph.MappedRelationship {
+		return graph.MappedRelationship{Key: graph.RelationshipKey(f.Key, "IS", cve.Key), Type: "qualys_host_finding_is_cve", Class: "IS",
+			Direction: graph.Forward, SourceKey: f.Key, TargetFilterKeys: [][]string{{"_type", "_key"}}, TargetEntity: cve}
+	}
+	f1, f2 := findingEntity("11", int64(1)), findingEntity("12", int64(1))
+	m := newTestMapper(st, nil)
+	steps := []struct {
+		name     string
+		findings []graph.Entity
+		wantRels int
+		wantCVE  bool
+	}{
+		{"two findings share one cve", []graph.Entity{f1, f2}, 2, true},
+		{"one finding left keeps the cve", []graph.Entity{f1}, 1, true},
+		{"no finding left drops the cve", nil, 0, false},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			b := store.Batch{Entities: []graph.Entity{findingEntity("99", int64(9))}}
+			for _, f := range s.findings {
+				b.Entities = append(b.Entities, f)
+				b.Mappings = append(b.Mappings, isCVE(f))
+			}
+			syncScope(t, st, qualysScope, b)
+			resolve(t, m)
+			rels := 0
+			for _, f := range []graph.Entity{f1, f2} {
+				if r := liveRel(t, st, graph.RelationshipKey(f.Key, "IS", cve.Key)); r != nil {
+					rels++
+					if got, want := endpoints(t, st, r), qualysScope+"/"+f.Key+" -> mapper/"+cve.Key; got != want {
+						t.Errorf("endpoints = %s, want %s", got, want)
+					}
+				}
+			}
+			if rels != s.wantRels {
+				t.Errorf("%d IS cve relationships, want %d", rels, s.wantRels)
+			}
+			if live := !entity(t, st, store.MapperScope, cve.Key).Deleted; live != s.wantCVE {
+				t.Errorf("cve live = %v, want %v", live, s.wantCVE)
+			}
+		})
+	}
+}
