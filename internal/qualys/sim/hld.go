@@ -57,9 +57,6 @@ func parseDetectionQuery(p foParams) (detectionQuery, *errFO) {
 		}
 		q.show[k] = v
 	}
-	if !p.has("show_results") {
-		q.show["show_results"] = true // the Qualys default
-	}
 	q.includeIgnored, q.includeDisable = q.show["include_ignored"], q.show["include_disabled"]
 	q.arf = q.show["show_arf_data"] || p.has("arf_kernel_filter") || p.has("arf_service_filter") || p.has("arf_config_filter")
 	if st := p.list("status"); st != nil {

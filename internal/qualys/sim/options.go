@@ -52,7 +52,9 @@ type Options struct {
 	// AccountNoAPIAccess (FO 401 2000, QPS UNAUTHORIZED).
 	Account AccountState
 	// AllowMissingRequestedWith accepts FO requests without the
-	// X-Requested-With header, which Qualys requires.
+	// X-Requested-With header, which Qualys requires. Without it such
+	// requests get 400 SIMPLE_RETURN 1903 (the exact code Qualys uses is
+	// not documented).
 	AllowMissingRequestedWith bool
 	// Limits are the FO rate and concurrency limits (default: the standard
 	// subscription, 300 calls per hour per endpoint, 2 concurrent calls).
