@@ -153,7 +153,14 @@ func (p *Plan) Run(ctx context.Context, st store.Store, opts Options) (*Result, 
 			return nil, err
 		}
 	}
-	if more || p.Type == TypeTree {
+	if p.pageCounts && res.TotalCount >= 0 && got > 0 {
+		total := max(res.TotalCount-p.skip, 0)
+		if p.limit > 0 {
+			total = min(total, p.limit)
+		}
+		res.TotalCount = total
+		more = off+got < total
+	} else if more || p.Type == TypeTree {
 		n, err := p.count(ctx, st)
 		if err != nil {
 			return nil, err
@@ -201,6 +208,14 @@ func (p *Plan) runRows(ctx context.Context, st store.Store, res *Result, fetch, 
 	more := int64(len(rows)) > fetch
 	if more {
 		rows = rows[:fetch]
+	}
+	res.TotalCount = -1
+	if p.pageCounts && len(rows) > 0 {
+		last := len(rows[0]) - 1
+		res.TotalCount = toInt(rows[0][last])
+		for i := range rows {
+			rows[i] = rows[i][:last]
+		}
 	}
 	if p.Type == TypeList {
 		data := make([]map[string]any, 0, len(rows))
@@ -346,4 +361,10 @@ func edgeObject(r []any) (map[string]any, error) {
 	obj["_fromEntityKey"] = toString(r[11])
 	obj["_toEntityKey"] = toString(r[12])
 	return obj, nil
+}
+
+// PageSQL returns the statement and arguments of one page of the plan, as
+// Run would send them (for EXPLAIN and benchmarks).
+func (p *Plan) PageSQL(limit, offset int64) (string, []any) {
+	return bindPage(p.Dialect, p.Page, limit, offset)
 }

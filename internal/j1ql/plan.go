@@ -70,7 +70,12 @@ type Plan struct {
 	// arguments as Page).
 	Edges    frag
 	columns  []column
-	branches int
+	// pageCounts is set when the page statement also returns the total
+	// (count(*) OVER ()) as its last column: for sorted or aggregated
+	// answers, which are computed in full anyway, this saves running the
+	// query a second time.
+	pageCounts bool
+	branches   int
 	query    *Query
 	src      string
 	skip     int64
@@ -241,8 +246,12 @@ func (c *compiler) planList(p *Plan, branches []*branch) error {
 		o := c.propOperand("e", false, strings.Join(k.Key.Parts[1:], "."))
 		order = append(order, c.sortTerms(o, k.Desc)...)
 	}
+	total := ""
+	if len(order) > 0 {
+		p.pageCounts, total = true, ", count(*) OVER ()"
+	}
 	order = append(order, raw("e.id"))
-	p.Page = sqlf("SELECT "+c.entityCols("e")+" FROM entities e WHERE e.id IN (%s) ORDER BY %s%s", ids, joinFrags(", ", order), pageTail)
+	p.Page = sqlf("SELECT "+c.entityCols("e")+total+" FROM entities e WHERE e.id IN (%s) ORDER BY %s%s", ids, joinFrags(", ", order), pageTail)
 	p.Count = sqlf("SELECT count(*) FROM entities e WHERE e.id IN (%s)", ids)
 	return nil
 }

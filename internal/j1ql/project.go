@@ -502,6 +502,10 @@ func (c *compiler) planTable(p *Plan, branches []*branch) error {
 	for i := range shape.columns {
 		sel = append(sel, fmt.Sprintf("t.k%d", i))
 	}
+	if len(order) > 0 {
+		p.pageCounts = true
+		sel = append(sel, "count(*) OVER ()")
+	}
 	p.Page = sqlf("SELECT "+strings.Join(sel, ", ")+" FROM (%s) t%s%s%s", mid, where, orderBy, pageTail)
 	p.Count = sqlf("SELECT count(*) FROM (%s) t%s", mid, where)
 	p.columns = shape.columns
