@@ -68,18 +68,18 @@ type Plan struct {
 	Count frag
 	// Edges lists the relationships of a tree page (same trailing
 	// arguments as Page).
-	Edges    frag
-	columns  []column
+	Edges   frag
+	columns []column
 	// pageCounts is set when the page statement also returns the total
 	// (count(*) OVER ()) as its last column: for sorted or aggregated
 	// answers, which are computed in full anyway, this saves running the
 	// query a second time.
 	pageCounts bool
 	branches   int
-	query    *Query
-	src      string
-	skip     int64
-	limit    int64 // 0: no LIMIT clause
+	query      *Query
+	src        string
+	skip       int64
+	limit      int64 // 0: no LIMIT clause
 }
 
 // Compile plans a parsed query for a dialect.
