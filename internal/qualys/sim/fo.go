@@ -16,6 +16,8 @@ import (
 type foParams struct {
 	vals  map[string]string
 	order []string
+	// body is the form body as sent, for echo_request.
+	body string
 }
 
 func (p foParams) get(k string) string { return p.vals[k] }
@@ -72,7 +74,8 @@ func (rc *reqCtx) parseFO(allowed []string) (foParams, *errFO) {
 					break
 				}
 			}
-			if e := add(b.String()); e != nil {
+			p.body = b.String()
+			if e := add(p.body); e != nil {
 				return p, e
 			}
 		}
@@ -325,11 +328,30 @@ const (
 )
 
 // foHeader starts an FO document with its declaration, DOCTYPE and comment.
-func (rc *reqCtx) foHeader(x *xmlWriter, root, dtdPath string) {
+// With echo_request=1 it echoes the request in a REQUEST block first.
+func (rc *reqCtx) foHeader(x *xmlWriter, p foParams, root, dtdPath string) {
 	x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n")
 	x.raw("<!DOCTYPE " + root + " SYSTEM \"" + rc.baseURL() + dtdPath + "\">\n")
 	x.raw(evalComment)
 	x.open(0, root)
+	if p.get("echo_request") == "1" {
+		x.open(2, "REQUEST")
+		x.text(4, "DATETIME", rc.nowDate())
+		x.text(4, "USER_LOGIN", rc.s.opts.Username)
+		x.text(4, "RESOURCE", rc.baseURL()+rc.r.URL.Path)
+		x.open(4, "PARAM_LIST")
+		for _, k := range p.order {
+			x.open(6, "PARAM")
+			x.text(8, "KEY", k)
+			x.cdata(8, "VALUE", p.vals[k])
+			x.close(6, "PARAM")
+		}
+		x.close(4, "PARAM_LIST")
+		if rc.r.Method == "POST" && p.body != "" {
+			x.cdata(4, "POST_DATA", p.body)
+		}
+		x.close(2, "REQUEST")
+	}
 	x.open(2, "RESPONSE")
 	x.text(4, "DATETIME", rc.nowDate())
 }

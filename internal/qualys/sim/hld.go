@@ -183,7 +183,7 @@ func (s *Server) serveDetections(rc *reqCtx) int {
 	rc.startFO("application/xml")
 	x := newXMLWriter(rc.out())
 	const root = "HOST_LIST_VM_DETECTION_OUTPUT"
-	rc.foHeader(x, root, "/api/2.0/fo/asset/host/vm/detection/host_list_vm_detection_output.dtd")
+	rc.foHeader(x, p, root, "/api/2.0/fo/asset/host/vm/detection/host_list_vm_detection_output.dtd")
 	var n, next int64
 	opened := false
 	matched := make([]detection, 0, 256)

@@ -282,6 +282,8 @@ func (rc *reqCtx) writeHostAsset(x *xmlWriter, h *host, corrupt bool) {
 	x.close(6, "sourceInfo")
 	x.int(6, "qwebHostId", h.id)
 	x.date(6, "lastVulnScan", h.lastScan)
+	x.date(6, "vulnsUpdated", h.processed)
+	x.date(6, "informationGatheredUpdated", h.processed)
 	if h.lastPCScan != 0 {
 		x.date(6, "lastComplianceScan", h.lastPCScan)
 	}
@@ -306,7 +308,12 @@ func (rc *reqCtx) writeHostAsset(x *xmlWriter, h *host, corrupt bool) {
 	x.int(6, "totalMemory", int64(h.memoryMB))
 	x.text(6, "timezone", pick(&r, []string{"+00:00", "-05:00", "+01:00", "+05:30"}))
 	x.text(6, "biosDescription", pick(&r, []string{"Amazon EC2 1.0 10/16/2017", "Dell Inc. 2.19.1 06/06/2023", "Hyper-V UEFI Release v4.1", "Google 01/01/2011"}))
+	if provider := h.cloudProvider(); provider != "" {
+		x.text(6, "cloudProvider", provider)
+	}
+	x.int(6, "criticalityScore", int64(h.acs))
 	x.text(6, "domain", h.domain)
+	x.text(6, "hostname", h.hostname)
 	// Lists.
 	x.open(6, "openPort")
 	x.open(8, "list")
@@ -435,6 +442,19 @@ func (rc *reqCtx) writeHostAsset(x *xmlWriter, h *host, corrupt bool) {
 	x.maybeFlush()
 }
 
+// cloudProvider names the cloud a host runs in, "" on premises.
+func (h *host) cloudProvider() string {
+	switch h.kind {
+	case kindEC2:
+		return "AWS"
+	case kindAzure:
+		return "AZURE"
+	case kindGCP:
+		return "GCP"
+	}
+	return ""
+}
+
 // hardware returns the manufacturer and model Qualys reports for h.
 func (h *host) hardware() (manufacturer, model string) {
 	switch h.kind {
@@ -476,6 +496,7 @@ func (rc *reqCtx) writeAgentInfo(x *xmlWriter, h *host, r *rng) {
 	x.open(8, "manifestVersion")
 	x.text(10, "vm", "VULNSIGS-VM-2.5.484.3-1")
 	x.text(10, "pc", "VULNSIGS-PC-2.5.484.3-1")
+	x.text(10, "sca", "VULNSIGS-SCA-2.5.484.3-1")
 	x.close(8, "manifestVersion")
 	x.open(8, "agentConfiguration")
 	x.int(10, "id", 8099)
@@ -520,6 +541,8 @@ func (rc *reqCtx) writeSource(x *xmlWriter, h *host) {
 		x.text(in, "region", h.region)
 		x.text(in, "zone", "VPC")
 		x.text(in, "imageId", h.imageID)
+		x.text(in, "keyName", "kp-"+h.env)
+		x.text(in, "localHostname", h.hostname+"."+h.domain)
 		x.text(in, "macAddress", h.mac)
 		if h.publicIP != "" {
 			x.text(in, "publicIpAddress", h.publicIP)

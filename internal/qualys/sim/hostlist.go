@@ -219,7 +219,7 @@ func (s *Server) serveHostList(rc *reqCtx) int {
 	rc.startFO("application/xml")
 	x := newXMLWriter(rc.out())
 	const root = "HOST_LIST_OUTPUT"
-	rc.foHeader(x, root, "/api/2.0/fo/asset/host/host_list_output.dtd")
+	rc.foHeader(x, p, root, "/api/2.0/fo/asset/host/host_list_output.dtd")
 	var n int64
 	var next int64
 	opened := false
@@ -426,19 +426,17 @@ func (rc *reqCtx) writeHostIdentity(x *xmlWriter, h *host, cloudFields bool) {
 	x.cdata(10, "FQDN", h.fqdn())
 	x.close(8, "DNS_DATA")
 	if cloudFields {
-		switch h.kind {
-		case kindEC2:
-			x.text(8, "CLOUD_PROVIDER", "AWS")
-			x.text(8, "CLOUD_SERVICE", "EC2")
-			x.text(8, "CLOUD_RESOURCE_ID", h.instanceID)
-		case kindAzure:
-			x.text(8, "CLOUD_PROVIDER", "AZURE")
-			x.text(8, "CLOUD_SERVICE", "VM")
-			x.text(8, "CLOUD_RESOURCE_ID", h.vmID)
-		case kindGCP:
-			x.text(8, "CLOUD_PROVIDER", "GCP")
-			x.text(8, "CLOUD_SERVICE", "COMPUTE")
-			x.text(8, "CLOUD_RESOURCE_ID", h.instanceID)
+		if provider := h.cloudProvider(); provider != "" {
+			service, resource := "EC2", h.instanceID
+			switch h.kind {
+			case kindAzure:
+				service, resource = "VM", h.vmID
+			case kindGCP:
+				service = "COMPUTE"
+			}
+			x.text(8, "CLOUD_PROVIDER", provider)
+			x.text(8, "CLOUD_SERVICE", service)
+			x.text(8, "CLOUD_RESOURCE_ID", resource)
 		}
 	}
 	if h.kind == kindEC2 {

@@ -63,7 +63,7 @@ func (s *Server) serveKB(rc *reqCtx) int {
 	rc.startFO("text/xml;charset=UTF-8")
 	x := newXMLWriter(rc.out())
 	const root = "KNOWLEDGE_BASE_VULN_LIST_OUTPUT"
-	rc.foHeader(x, root, "/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd")
+	rc.foHeader(x, p, root, "/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd")
 	keepAlive := "<!-- keep-alive for " + root + "  -->\n"
 	kb := s.kb
 	n := 0

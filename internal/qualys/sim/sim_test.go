@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -52,8 +53,8 @@ const (
 var everyRequest = []struct{ method, target, body string }{
 	{"GET", portalPath, ""},
 	{"GET", hostListPath + "?action=list&details=None&truncation_limit=5", ""},
-	{"GET", hostListPath + "?action=list&details=All/AGs&show_tags=1&show_asset_id=1&show_trurisk=1&show_trurisk_factors=1&host_metadata=all&show_cloud_tags=1", ""},
-	{"POST", detectionPath, allDetections + "&truncation_limit=7"},
+	{"GET", hostListPath + "?action=list&echo_request=1&details=All/AGs&show_tags=1&show_asset_id=1&show_trurisk=1&show_trurisk_factors=1&host_metadata=all&show_cloud_tags=1", ""},
+	{"POST", detectionPath, allDetections + "&truncation_limit=7&echo_request=1"},
 	{"POST", kbPath, "action=list&details=All&show_pci_reasons=1&show_supported_modules_info=1&show_disabled_flag=1&show_qid_change_log=1&ids=1-60000"},
 	{"POST", hostAssetPath, "<ServiceRequest><preferences><limitResults>40</limitResults></preferences></ServiceRequest>"},
 	{"POST", webAppPath, verboseRequest},
@@ -309,4 +310,42 @@ func BenchmarkHostAssetPage(b *testing.B) {
 		n = dw.n
 	}
 	b.SetBytes(n)
+}
+
+// TestWellFormed decodes every answer of everyRequest with encoding/xml,
+// before and after the clock moves.
+func TestWellFormed(t *testing.T) {
+	s := mustNew(t, Options{Hosts: 40, DetectionsPerHost: 8, WebApps: 4, FindingsPerWebApp: 6, Seed: 5, Limits: UnlimitedLimits})
+	for step := range 2 {
+		for _, r := range everyRequest {
+			status, _, body := get(t, s, r.method, r.target, r.body)
+			if status != 200 {
+				t.Fatalf("%s %s: status %d: %s", r.method, r.target, status, body)
+			}
+			d := xml.NewDecoder(bytes.NewReader(body))
+			elements := 0
+			for {
+				tok, err := d.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("step %d, %s %s: %v", step, r.method, r.target, err)
+				}
+				if _, ok := tok.(xml.StartElement); ok {
+					elements++
+				}
+			}
+			if elements < 3 {
+				t.Errorf("%s %s: only %d elements", r.method, r.target, elements)
+			}
+		}
+		if err := s.Advance(72 * time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, body := get(t, s, "GET", hostListPath+"?action=list&details=None&echo_request=1", "")
+	if !strings.Contains(string(body), "<KEY>details</KEY>") || !strings.Contains(string(body), "<RESOURCE>") {
+		t.Errorf("echo_request=1 did not echo the request: %s", body)
+	}
 }
