@@ -138,6 +138,7 @@ type Ref struct {
 	Parts   []string
 	Bracket bool
 	Star    bool // alias.*
+	Quoted  bool // an ORDER BY key written as a string: 'Open Findings'
 }
 
 // LitKind classifies a literal.
@@ -412,6 +413,9 @@ func (n *Comparison) String() string {
 }
 
 func (n *Ref) String() string {
+	if n.Quoted && len(n.Parts) == 1 {
+		return quoteString(n.Parts[0])
+	}
 	var b strings.Builder
 	for i, p := range n.Parts {
 		if i > 0 {
@@ -478,6 +482,9 @@ func (n *Call) String() string {
 	}
 	return n.Name + "(" + strings.Join(parts, ", ") + ")"
 }
+
+// Name returns the dotted name without quotes or brackets.
+func (n *Ref) Name() string { return strings.Join(n.Parts, ".") }
 
 // isPlainName reports whether s can be written as an unquoted identifier.
 func isPlainName(s string) bool {

@@ -692,7 +692,7 @@ func (p *parser) parseOrderKeys() []OrderKey {
 		case tIdent, tBracket:
 			ref = p.parseRef()
 		case tString:
-			ref = &Ref{Pos: p.tok.pos, Parts: []string{p.tok.lit}}
+			ref = &Ref{Pos: p.tok.pos, Parts: []string{p.tok.lit}, Quoted: true}
 			p.next()
 		default:
 			p.errorExpected("a sort key")

@@ -398,7 +398,11 @@ func (c *compiler) planTable(p *Plan, branches []*branch) error {
 	var extra []*Ref
 	orderCol := make([]int, len(c.q.OrderBy))
 	for i, k := range c.q.OrderBy {
-		if j, ok := names[k.Key.String()]; ok {
+		key := k.Key.String()
+		if k.Key.Quoted {
+			key = k.Key.Name()
+		}
+		if j, ok := names[key]; ok {
 			orderCol[i] = j
 			continue
 		}
