@@ -58,7 +58,8 @@ type Options struct {
 	// minutes (large Qualys pages are slow to start).
 	ResponseHeaderTimeout time.Duration
 	// BodyIdleTimeout fails a page whose body stalls for this long; default
-	// 5 minutes.
+	// 5 minutes. The clock runs between reads of the body, so a callback
+	// that blocks this long stalls the page too.
 	BodyIdleTimeout time.Duration
 	// Now returns the current time; default time.Now. For tests.
 	Now func() time.Time
