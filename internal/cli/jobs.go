@@ -184,6 +184,10 @@ func writeReport(w io.Writer, rep *integration.Report) {
 	}
 	fmt.Fprintf(w, "\nJob %s  instance %s  %s  status %s  %s\n", rep.JobID, rep.Instance, mode, rep.Status,
 		(time.Duration(rep.DurationMillis) * time.Millisecond).Round(time.Millisecond))
+	if rep.CommitMillis > 0 || rep.AfterCommitMillis > 0 {
+		fmt.Fprintf(w, "  store commit %s, mapper %s\n", (time.Duration(rep.CommitMillis) * time.Millisecond).String(),
+			(time.Duration(rep.AfterCommitMillis) * time.Millisecond).String())
+	}
 	if rep.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", rep.Error)
 	}

@@ -169,7 +169,9 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 	}
 	rep.PartialTypes = partialTypes(spec.Steps, rep.Steps)
 	j.notify(Progress{Kind: ProgressCommitting})
+	commitStart := time.Now()
 	res, err := sess.Commit(ctx, store.CommitParams{PartialTypes: rep.PartialTypes})
+	rep.CommitMillis = time.Since(commitStart).Milliseconds()
 	if err != nil {
 		if ctx.Err() != nil {
 			return finish(StatusCancelled, fmt.Errorf("job %s cancelled during commit: %w", spec.JobID, ctx.Err()))
@@ -201,7 +203,9 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 		}
 	}
 	if spec.AfterCommit != nil {
+		hookStart := time.Now()
 		out, err := spec.AfterCommit(ctx)
+		rep.AfterCommitMillis = time.Since(hookStart).Milliseconds()
 		rep.AfterCommit = out
 		if err != nil {
 			rep.Error = fmt.Sprintf("after commit: %v", err)

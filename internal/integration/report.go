@@ -21,8 +21,12 @@ type Report struct {
 	// read (it differs from StartedAt against a simulator).
 	ClockAt time.Time `json:"clockAt"`
 	// DurationMillis is FinishedAt − StartedAt.
-	DurationMillis int64        `json:"durationMillis"`
-	Steps          []StepReport `json:"steps"`
+	DurationMillis int64 `json:"durationMillis"`
+	// CommitMillis is the time the store took to commit, and
+	// AfterCommitMillis the time of the after-commit hook (the mapper).
+	CommitMillis      int64        `json:"commitMillis"`
+	AfterCommitMillis int64        `json:"afterCommitMillis"`
+	Steps             []StepReport `json:"steps"`
 	// PartialTypes are the types whose unseen objects the commit kept.
 	PartialTypes []string `json:"partialTypes"`
 	// Sync is what the commit did, per _type (nil when nothing committed).
