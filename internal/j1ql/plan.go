@@ -221,16 +221,36 @@ type (
 
 var pageTail = sqlf(" LIMIT %s OFFSET %s", param(pageLimit{}), param(pageOffset{}))
 
+// planList selects the starting entities directly and tests the rest of
+// each path with a correlated EXISTS, so that a page stops as soon as it
+// has enough entities.
 func (c *compiler) planList(p *Plan, branches []*branch) error {
-	var sel []frag
+	start := nodeAlias(0)
+	conds, err := c.selectorConds(c.q.Start, start)
+	if err != nil {
+		return err
+	}
+	var alts []frag
 	for _, b := range branches {
-		f, err := c.branchSelect(b, []frag{raw(nodeAlias(b.nodes[0]) + ".id")})
+		from, bconds, err := c.pathSQL(b, true)
 		if err != nil {
 			return err
 		}
-		sel = append(sel, f)
+		if c.q.Where != nil {
+			w, err := c.filter(c.q.Where, &fctx{clause: "WHERE", b: b})
+			if err != nil {
+				return err
+			}
+			bconds = append(bconds, w)
+		}
+		if len(b.edges) == 0 {
+			alts = append(alts, and(bconds...))
+			continue
+		}
+		alts = append(alts, sqlf("EXISTS (SELECT 1 FROM %s WHERE %s)", from, and(bconds...)))
 	}
-	ids := joinFrags(" UNION ALL ", sel)
+	conds = append(conds, or(alts...))
+	where := and(conds...)
 	var order []frag
 	for _, k := range c.q.OrderBy {
 		if len(k.Key.Parts) < 2 {
@@ -243,16 +263,16 @@ func (c *compiler) planList(p *Plan, branches []*branch) error {
 		if info.kind != aliasNode || info.id != 0 {
 			return c.errorf(k.Key.Pos, "ORDER BY %s: without RETURN, results are the first selector's entities, so sort keys must use its alias", k.Key.String())
 		}
-		o := c.propOperand("e", false, strings.Join(k.Key.Parts[1:], "."))
+		o := c.propOperand(start, false, strings.Join(k.Key.Parts[1:], "."))
 		order = append(order, c.sortTerms(o, k.Desc)...)
 	}
 	total := ""
 	if len(order) > 0 {
 		p.pageCounts, total = true, ", count(*) OVER ()"
 	}
-	order = append(order, raw("e.id"))
-	p.Page = sqlf("SELECT "+c.entityCols("e")+total+" FROM entities e WHERE e.id IN (%s) ORDER BY %s%s", ids, joinFrags(", ", order), pageTail)
-	p.Count = sqlf("SELECT count(*) FROM entities e WHERE e.id IN (%s)", ids)
+	order = append(order, raw(start+".id"))
+	p.Page = sqlf("SELECT "+c.entityCols(start)+total+" FROM entities "+start+" WHERE %s ORDER BY %s%s", where, joinFrags(", ", order), pageTail)
+	p.Count = sqlf("SELECT count(*) FROM entities "+start+" WHERE %s", where)
 	return nil
 }
 
