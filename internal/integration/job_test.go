@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -401,5 +402,26 @@ func TestCancelledJobCommitsNothing(t *testing.T) {
 	}
 	if st.jobs[rep.JobID].Status != string(StatusCancelled) {
 		t.Errorf("job record status %q", st.jobs[rep.JobID].Status)
+	}
+}
+
+func TestEventsAndCountersInReport(t *testing.T) {
+	step := Step{ID: "a", Run: func(ctx context.Context, s *StepContext) error {
+		s.Event(slog.LevelWarn, "page failed", "page", 3, "error", "truncated")
+		s.Count("hosts", 2)
+		s.Count("hosts", 3)
+		s.Note("missing", "7", "9")
+		return nil
+	}}
+	rep, err := Run(context.Background(), JobSpec{Store: newFakeStore(), Scope: "instance:x", Steps: []Step{step}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Step("a")
+	if len(s.Events) != 1 || s.Events[0].Message != "page failed page=3 error=truncated" || s.Events[0].Level != "WARN" {
+		t.Errorf("events %+v", s.Events)
+	}
+	if s.Counters["hosts"] != 5 || fmt.Sprint(s.Lists["missing"]) != "[7 9]" {
+		t.Errorf("counters %v lists %v", s.Counters, s.Lists)
 	}
 }

@@ -140,8 +140,8 @@ const maxListLen = 1000
 func (s *StepContext) Event(level slog.Level, msg string, args ...any) {
 	s.Logger.Log(context.Background(), level, msg, args...)
 	text := msg
-	if len(args) > 0 {
-		text = fmt.Sprint(append([]any{msg, " "}, args...)...)
+	for i := 0; i+1 < len(args); i += 2 {
+		text += fmt.Sprintf(" %v=%v", args[i], args[i+1])
 	}
 	s.mu.Lock()
 	if len(s.rep.Events) < maxListLen {
