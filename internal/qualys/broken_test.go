@@ -170,3 +170,23 @@ func TestStalledBody(t *testing.T) {
 	}
 	contains(t, "message", err.Error(), "stalled")
 }
+
+func TestSlowCallbackIsNotAStall(t *testing.T) {
+	t.Parallel()
+	// 400 hosts make a body larger than one read buffer, so reads go on
+	// after the slow callback.
+	srv := brokenServer(t, "application/xml", func(ids []string) string { return detectionsXML(ids, 5) }, 0)
+	c, _, _ := newTestClient(t, srv.URL, func(o *Options) { o.BodyIdleTimeout = 50 * time.Millisecond })
+	n := 0
+	err := c.HostDetections(context.Background(), DetectionParams{HostIDs: ids(400)}, func(*DetectionHost) error {
+		n++
+		if n == 1 {
+			time.Sleep(150 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("slow callback failed the page: %v", err)
+	}
+	eq(t, "hosts", n, 400)
+}

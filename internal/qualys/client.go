@@ -57,9 +57,9 @@ type Options struct {
 	// ResponseHeaderTimeout bounds the wait for response headers; default 5
 	// minutes (large Qualys pages are slow to start).
 	ResponseHeaderTimeout time.Duration
-	// BodyIdleTimeout fails a page whose body stalls for this long; default
-	// 5 minutes. The clock runs between reads of the body, so a callback
-	// that blocks this long stalls the page too.
+	// BodyIdleTimeout fails a page whose body delivers no byte for this
+	// long while the client waits for it; default 5 minutes. Time spent in
+	// callbacks does not count.
 	BodyIdleTimeout time.Duration
 	// Now returns the current time; default time.Now. For tests.
 	Now func() time.Time

@@ -58,12 +58,17 @@ type bodyReader struct {
 	stalled atomic.Bool
 }
 
+// Read reads from the body; the idle clock runs only while a Read waits,
+// so time the caller spends between reads (in callbacks) does not count.
 func (b *bodyReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	b.n.Add(int64(n))
 	if b.timer != nil {
 		b.timer.Reset(b.idle)
 	}
+	n, err := b.r.Read(p)
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	b.n.Add(int64(n))
 	if err != nil && err != io.EOF && b.stalled.Load() {
 		err = fmt.Errorf("response body stalled for %s: %w", b.idle, err)
 	}
@@ -125,6 +130,7 @@ func (c *Client) send(ctx context.Context, cl *call) (*response, error) {
 			}
 			br := &bodyReader{r: resp.Body, idle: c.idle}
 			br.timer = time.AfterFunc(c.idle, func() { br.stalled.Store(true); cancel() })
+			br.timer.Stop() // runs only inside Read
 			return &response{http: resp, body: br, release: func() { br.timer.Stop(); release() }, cancel: cancel}, nil
 		case resp.StatusCode == http.StatusConflict:
 			apiErr := c.readAPIError(cl, resp, attempts)
