@@ -267,11 +267,11 @@ func fromDiff(col string) string {
 	return "d." + col
 }
 
-// bulkCreates is the number of new objects from which a commit that at
-// least doubles a table drops its secondary indexes and builds them again
-// afterwards: building an index from sorted rows is many times faster than
-// inserting a million rows into it one by one.
-const bulkCreates = 50000
+// defaultBulkCreates is the number of new objects from which a commit that
+// at least doubles a table drops its secondary indexes and builds them
+// again afterwards: building an index from sorted rows is many times faster
+// than inserting a million rows into it one by one.
+const defaultBulkCreates = 50000
 
 // dropIndexesForBulk drops the secondary indexes of k's table when this
 // commit creates enough objects to make rebuilding them cheaper, and
@@ -283,7 +283,7 @@ func (c *committer) dropIndexesForBulk(ctx context.Context, k *objectKind) ([]st
 	if err := c.tx.QueryRow(ctx, "SELECT count(*) FROM "+k.diff+" WHERE st = 'c'").Scan(&creates); err != nil {
 		return nil, fmt.Errorf("count new objects: %w", err)
 	}
-	if creates < bulkCreates {
+	if creates < c.s.db.bulkCreates {
 		return nil, nil
 	}
 	var existing int64
@@ -305,6 +305,22 @@ func (c *committer) dropIndexesForBulk(ctx context.Context, k *objectKind) ([]st
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("list indexes of %s: %w", k.table, err)
+	}
+	// Take the table's exclusive lock only if it comes at once: waiting in
+	// the lock queue behind (and in front of) other syncs could deadlock.
+	// When the table is busy the load goes the ordinary way.
+	if _, err := c.tx.Exec(ctx, "SAVEPOINT bulk_load; SET LOCAL lock_timeout = '200ms'"); err != nil {
+		return nil, fmt.Errorf("prepare bulk load: %w", err)
+	}
+	if _, err := c.tx.Exec(ctx, "LOCK TABLE "+k.table+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		if _, rerr := c.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT bulk_load"); rerr != nil {
+			return nil, fmt.Errorf("give up bulk load: %w", rerr)
+		}
+		c.s.db.log.Debug("table busy, no bulk load", "table", k.table, "err", err)
+		return nil, nil
+	}
+	if _, err := c.tx.Exec(ctx, "SET LOCAL lock_timeout = 0; RELEASE SAVEPOINT bulk_load"); err != nil {
+		return nil, fmt.Errorf("prepare bulk load: %w", err)
 	}
 	if _, err := c.tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
 		return nil, fmt.Errorf("set maintenance_work_mem: %w", err)

@@ -41,6 +41,10 @@ type DB struct {
 	schema string // the schema holding the tables; "" for the server default
 	log    *slog.Logger
 
+	// bulkCreates is the bulk-load threshold (defaultBulkCreates; tests
+	// lower it).
+	bulkCreates int64
+
 	mu      sync.Mutex
 	syncing map[string]*session // open syncs of this process, by scope; nil while one is starting
 }
@@ -92,7 +96,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL store %s: %w", shown, hide(err))
 	}
-	db := &DB{pool: pool, schema: schema, log: log, syncing: map[string]*session{}}
+	db := &DB{pool: pool, schema: schema, log: log, syncing: map[string]*session{}, bulkCreates: defaultBulkCreates}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL store %s: connect: %w", shown, hide(err))

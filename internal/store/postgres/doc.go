@@ -9,9 +9,13 @@
 // qgraph is refused with store.ErrSchemaTooNew.
 //
 // A sync holds one pooled connection for its whole life. Put validates a
-// batch and COPYs it into temporary staging tables of that connection;
-// Commit merges the staged objects into the permanent tables with a few
-// set-based statements inside one transaction. Because staging tables are
+// batch and COPYs it into temporary staging tables of that connection (in
+// the background, while the caller prepares the next batch; JSON is staged
+// as text and parsed only for objects that change). Commit merges the
+// staged objects into the permanent tables with a few set-based statements
+// inside one transaction: compare by (scope, key) and hash, archive and
+// update changed objects, insert new ones, soft-delete the unseen, cascade
+// to relationships, and log every change. Because staging tables are
 // temporary and the commit is one transaction, an error, a cancellation or
 // the death of the process leaves the store as it was: the server drops the
 // temporary tables and rolls back when the connection goes away. A
@@ -26,6 +30,13 @@
 // point and never an exponent, so jsonb keeps its scale and it reads back as
 // a float; integers of any size are read back exactly.
 //
+// Known limits: a commit that at least doubles a table with 50,000 or more
+// new objects (an initial load) drops that table's secondary indexes and
+// rebuilds them before committing, which is much faster than growing them
+// row by row but holds an exclusive lock on the table, so queries wait for
+// the load to finish. Bulk loads write a lot of WAL; a server with a small
+// max_wal_size checkpoints often during them.
+//
 // A DB is safe for concurrent use. A SyncSession may be used by one
-// goroutine at a time.
+// goroutine at a time; Close aborts the syncs still open.
 package postgres

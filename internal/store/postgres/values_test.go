@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +233,63 @@ func TestCloseAbortsOpenSyncs(t *testing.T) {
 	defer again.Close()
 	if _, err := again.GetEntity(ctx, "instance:closed", "closed-host-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("entity of the aborted sync: got %v, want store.ErrNotFound", err)
+	}
+}
+
+// TestBulkLoadRebuildsIndexes runs the bulk-load path (secondary indexes
+// dropped and rebuilt) with a low threshold, and its fallback when another
+// transaction holds the table.
+func TestBulkLoadRebuildsIndexes(t *testing.T) {
+	db := openTest(t)
+	db.bulkCreates = 10
+	ctx := context.Background()
+	indexes := func() int {
+		var n int
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename IN ('entities', 'relationships')`, db.schema).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	want := indexes()
+	batch := func(n int, gen string) []graph.Entity {
+		var es []graph.Entity
+		for i := range n {
+			es = append(es, testHost(fmt.Sprintf("bulk-host-%04d", i), graph.Properties{"qid": int64(i), "gen": gen}))
+		}
+		return es
+	}
+	res := syncEntities(t, db, "instance:bulk", batch(50, "one")...)
+	if c := res.Entities["test_host"]; c.Created != 50 {
+		t.Fatalf("bulk load: %+v, want 50 created", c)
+	}
+	if got := indexes(); got != want {
+		t.Errorf("after the bulk load there are %d indexes, want %d", got, want)
+	}
+	got, err := db.ListEntities(ctx, store.EntityFilter{Properties: map[string]any{"qid": int64(7)}})
+	if err != nil || len(got) != 1 || got[0].Key != "bulk-host-0007" {
+		t.Errorf("filter on qid after the bulk load: %v, %v", got, err)
+	}
+
+	// A reader holding the table makes the next load take the ordinary
+	// path instead of waiting.
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE entities IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	db.log = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	res = syncEntities(t, db, "instance:bulk-2", batch(120, "two")...)
+	if c := res.Entities["test_host"]; c.Created != 120 {
+		t.Fatalf("load beside a reader: %+v, want 120 created", c)
+	}
+	if !strings.Contains(logged.String(), "table busy") {
+		t.Errorf("the load beside a reader did not fall back to the ordinary path")
+	}
+	if got := indexes(); got != want {
+		t.Errorf("after the second load there are %d indexes, want %d", got, want)
 	}
 }
