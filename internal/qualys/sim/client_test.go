@@ -358,7 +358,7 @@ func TestClientSeesAdvance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("HostDetections: %v", err)
 	}
-	if statuses["Fixed"] == 0 || statuses["Active"] == 0 || newOnes == 0 {
-		t.Errorf("after a day: statuses %v, %d new detections; want fixed, active and new ones", statuses, newOnes)
+	if statuses["Fixed"] == 0 || statuses["Active"] == 0 || statuses["Re-Opened"] == 0 || statuses["New"] == 0 || newOnes == 0 {
+		t.Errorf("after a day: statuses %v, %d new detections; want fixed, re-opened, active and new ones", statuses, newOnes)
 	}
 }

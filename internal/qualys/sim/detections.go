@@ -65,6 +65,9 @@ func (p *hostPlan) total() int {
 // bornScan returns the index into host.scans of the scan that added slot j,
 // or -1 for slots the host was found with.
 func (p *hostPlan) bornScan(j int) int {
+	if j < p.base {
+		return -1
+	}
 	for k, n := range p.added {
 		if j < n {
 			return k
