@@ -361,4 +361,7 @@ func TestClientSeesAdvance(t *testing.T) {
 	if statuses["Fixed"] == 0 || statuses["Active"] == 0 || statuses["Re-Opened"] == 0 || statuses["New"] == 0 || newOnes == 0 {
 		t.Errorf("after a day: statuses %v, %d new detections; want fixed, re-opened, active and new ones", statuses, newOnes)
 	}
+	if newOnes > statuses["Active"] {
+		t.Errorf("after a day: %d new detections, %d active: rescanned hosts should mostly confirm old ones", newOnes, statuses["Active"])
+	}
 }
