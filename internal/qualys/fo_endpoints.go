@@ -189,6 +189,12 @@ func (p *DetectionParams) form(ids []int64) url.Values {
 	if p.ShowReopenedInfo {
 		f.Set("show_reopened_info", "1")
 	}
+	if p.ShowCloudTags {
+		f.Set("show_cloud_tags", "1")
+	}
+	if p.HostMetadata != "" {
+		f.Set("host_metadata", p.HostMetadata)
+	}
 	if len(p.IncludeTags) > 0 || len(p.ExcludeTags) > 0 {
 		f.Set("use_tags", "1")
 		f.Set("tag_set_by", "name")

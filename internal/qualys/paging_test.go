@@ -113,6 +113,8 @@ func TestDetectionsFollowWarning(t *testing.T) {
 			eq(t, "tag_set_include", r.Form.Get("tag_set_include"), "Prod,10")
 			eq(t, "tag_set_by", r.Form.Get("tag_set_by"), "name")
 			eq(t, "since", r.Form.Get("detection_updated_since"), "2020-03-05T23:00:30Z")
+			eq(t, "cloud tags", r.Form.Get("show_cloud_tags"), "1")
+			eq(t, "metadata", r.Form.Get("host_metadata"), "ec2")
 			body := detectionsXML([]string{"100000001", "100000002"}, 2)
 			next := fmt.Sprintf("%s%s?action=list&ids=%s&id_min=100000003", srv.URL, pathDetections, r.Form.Get("ids"))
 			body = strings.Replace(body, "</HOST_LIST>", "</HOST_LIST><WARNING><CODE>1980</CODE><TEXT>2 record limit exceeded.</TEXT><URL><![CDATA["+next+"]]></URL></WARNING>", 1)
@@ -126,10 +128,12 @@ func TestDetectionsFollowWarning(t *testing.T) {
 	c, _, _ := newTestClient(t, srv.URL, nil)
 	var got []int64
 	err := c.HostDetections(context.Background(), DetectionParams{
-		HostIDs:      ids(4),
-		Severities:   []int{3, 4, 5},
-		IncludeTags:  []string{"Prod", "10"},
-		UpdatedSince: mustTime("2020-03-05T23:00:30.123Z"),
+		HostIDs:       ids(4),
+		Severities:    []int{3, 4, 5},
+		IncludeTags:   []string{"Prod", "10"},
+		ShowCloudTags: true,
+		HostMetadata:  "ec2",
+		UpdatedSince:  mustTime("2020-03-05T23:00:30.123Z"),
 	}, func(h *DetectionHost) error {
 		got = append(got, h.ID)
 		return nil
@@ -307,6 +311,9 @@ func TestBadParams(t *testing.T) {
 		{"tag with comma", func() error {
 			return c.HostDetections(ctx, DetectionParams{HostIDs: ids(1), IncludeTags: []string{"a,b"}}, nil)
 		}, "include tag"},
+		{"host metadata", func() error {
+			return c.HostDetections(ctx, DetectionParams{HostIDs: ids(1), HostMetadata: "aws"}, nil)
+		}, `host metadata "aws"`},
 		{"kb details", func() error { return c.KnowledgeBase(ctx, KBParams{QIDs: []int64{1}, Details: "Full"}, nil) }, `details "Full"`},
 		{"finding severity", func() error {
 			return c.WebAppFindings(ctx, FindingParams{Severities: []int{9}}, nil)

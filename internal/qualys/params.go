@@ -60,6 +60,11 @@ type DetectionParams struct {
 	ShowReopenedInfo bool
 	// QIDs restricts the detections to these QIDs; empty means all.
 	QIDs []int64
+	// ShowCloudTags adds HOST/CLOUD_PROVIDER_TAGS (show_cloud_tags=1).
+	ShowCloudTags bool
+	// HostMetadata adds HOST/METADATA for cloud hosts: all, ec2, azure or
+	// google (host_metadata); "" leaves it out.
+	HostMetadata string
 }
 
 // KBParams select the vulnerabilities fetched by KnowledgeBase.

@@ -43,6 +43,11 @@ func (p *DetectionParams) validate() error {
 	if p.ChunkSize < 0 {
 		return fmt.Errorf("qualys: %s: negative chunk size %d", what, p.ChunkSize)
 	}
+	switch p.HostMetadata {
+	case "", "all", "ec2", "azure", "google":
+	default:
+		return fmt.Errorf("qualys: %s: host metadata %q is not all, ec2, azure or google", what, p.HostMetadata)
+	}
 	if err := checkNoComma(what, "include tag", p.IncludeTags); err != nil {
 		return err
 	}
