@@ -117,6 +117,7 @@ func (q *query) notDeleted(alias string) *query {
 	return q.sql("NOT " + alias + ".deleted")
 }
 
+// String returns the SQL text built so far.
 func (q *query) String() string { return q.sb.String() }
 
 // pgString quotes s as a PostgreSQL string literal. Property names are

@@ -57,6 +57,8 @@ type InvalidError struct {
 // maxListed bounds the problems printed by Error.
 const maxListed = 50
 
+// Error renders the count of bad objects and the first problems, one per
+// line.
 func (e *InvalidError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "upload rejected: %d invalid object(s) of %d, nothing was stored", countObjects(e.Problems), e.Objects)
