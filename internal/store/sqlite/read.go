@@ -240,15 +240,18 @@ func (db *DB) Neighbors(ctx context.Context, scope, key string, f store.Neighbor
 		return nil, db.wrap(op, err)
 	}
 	cond := ""
-	args := []any{id, id}
 	if !f.IncludeDeleted {
 		cond += " AND NOT r.deleted"
 	}
+	args := []any{id}
 	if f.RelationshipType != "" {
 		cond += " AND r.type = ?"
 		args = append(args, f.RelationshipType)
 	}
-	q := relSelect + ` WHERE (r.from_id = ? OR r.to_id = ?)` + cond + ` ORDER BY r.id`
+	args = append(args, args...)
+	// Two index lookups rather than one OR, which SQLite may plan as a scan.
+	q := `SELECT * FROM (` + relSelect + ` WHERE r.from_id = ?` + cond + ` UNION ` +
+		relSelect + ` WHERE r.to_id = ?` + cond + `) ORDER BY 1`
 	rows, err := db.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(op, err)
