@@ -298,7 +298,6 @@ func (w *world) hostAt(i int) host {
 	now0 := w.epochs[0]
 	if h.bornEpoch == 0 {
 		age := int64(86400 * (30 + r.intn(900)))
-		h.created = now0 - age
 		var offset int64
 		if r.chance(0.88) {
 			offset = int64(600 + r.intn(6*86400))
@@ -306,6 +305,7 @@ func (w *world) hostAt(i int) host {
 			offset = int64(6*86400 + r.intn(54*86400))
 		}
 		h.lastScan = now0 - offset
+		h.created = h.lastScan - age
 	} else {
 		_, t := w.hostScannedAt(i, h.bornEpoch)
 		if t == 0 {
