@@ -527,7 +527,10 @@ func (s *scanner) endTag() (int, xml.StartElement, error) {
 	case -2:
 		return 0, xml.StartElement{}, s.syntax("'<' inside a tag")
 	}
-	name := bytes.TrimRight(s.buf[s.pos+2:s.pos+end], " \t\r\n")
+	name := s.buf[s.pos+2 : s.pos+end]
+	for len(name) > 0 && isSpace(name[len(name)-1]) {
+		name = name[:len(name)-1]
+	}
 	if len(s.stack) == 0 {
 		return 0, xml.StartElement{}, s.syntax("end tag </%s> without a start tag", truncate(string(name), 40))
 	}
