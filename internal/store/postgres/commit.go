@@ -35,11 +35,6 @@ type objectKind struct {
 	// x (dangling relationship). {{where}} is where the WHERE clause that
 	// keeps only the last word on each key goes.
 	diffSQL string
-	// sameSQL, when set, first selects into the diff table the staged
-	// objects found unchanged by hash alone, so that diffSQL (which then
-	// skips them) does its costlier work only for the rest.
-	// {{where}} is as in diffSQL.
-	sameSQL string
 }
 
 var (
@@ -66,13 +61,6 @@ FROM stage_relationships m
 LEFT JOIN entities f ON f.scope = m.from_scope AND f.key = m.from_key AND NOT f.deleted
 LEFT JOIN entities t ON t.scope = m.to_scope AND t.key = m.to_key AND NOT t.deleted
 LEFT JOIN relationships o ON o.scope = @scope AND o.key = m.key
-{{where}}`,
-		// A live relationship with the same hash has the same endpoints
-		// (ids are stable per scope and key), which are live too unless
-		// this commit deleted them: no need to look them up again.
-		sameSQL: `SELECT m.key, m.type, m.class, o.from_id, o.to_id, m.props, m.hash, o.id, 's'::text AS st
-FROM stage_relationships m
-JOIN relationships o ON o.scope = @scope AND o.key = m.key AND NOT o.deleted AND o.hash = m.hash
 {{where}}`,
 	}
 	mappingKind = objectKind{
@@ -159,28 +147,9 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	if err := c.exec(ctx, "analyze staging table", "ANALYZE "+k.stage); err != nil {
 		return err
 	}
-	if k.sameSQL == "" {
-		diff := strings.Replace(k.diffSQL, "{{where}}", where(latest), 1)
-		if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
-			return err
-		}
-	} else {
-		conds := latest
-		if c.goneEntities > 0 {
-			conds = append(conds, "NOT EXISTS (SELECT 1 FROM gone_entities g WHERE g.id = o.from_id OR g.id = o.to_id)")
-		}
-		same := strings.Replace(k.sameSQL, "{{where}}", where(conds), 1)
-		if err := c.exec(ctx, "find unchanged staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+same); err != nil {
-			return err
-		}
-		if err := c.exec(ctx, "analyze unchanged staged objects", "ANALYZE "+k.diff); err != nil {
-			return err
-		}
-		rest := append([]string{"NOT EXISTS (SELECT 1 FROM " + k.diff + " sd WHERE sd.key = m.key)"}, latest...)
-		diff := strings.Replace(k.diffSQL, "{{where}}", where(rest), 1)
-		if err := c.exec(ctx, "compare staged objects", "INSERT INTO "+k.diff+" "+diff); err != nil {
-			return err
-		}
+	diff := strings.Replace(k.diffSQL, "{{where}}", where(latest), 1)
+	if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
+		return err
 	}
 	if err := c.exec(ctx, "analyze staged objects", "ANALYZE "+k.diff); err != nil {
 		return err
