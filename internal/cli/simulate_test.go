@@ -27,7 +27,7 @@ func TestSimulateFlags(t *testing.T) {
 		check   func(t *testing.T, o *SimulateOptions)
 	}{
 		{name: "defaults", args: nil, check: func(t *testing.T, o *SimulateOptions) {
-			if o.Listen != "127.0.0.1:8080" || o.Sim.Hosts != 100 || o.Sim.Limits != sim.StandardLimits || o.PasswordGiven {
+			if o.Listen != "127.0.0.1:8080" || o.Sim.Hosts != 100 || o.Sim.Limits != sim.StandardLimits() || o.PasswordGiven {
 				t.Errorf("defaults: %+v", o)
 			}
 		}},

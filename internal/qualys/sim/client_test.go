@@ -57,7 +57,7 @@ func allHostIDs(t *testing.T, c *qualys.Client, pageSize int) []int64 {
 // TestClientEveryEndpoint drives the client through a full pull: every
 // endpoint, with pages small enough that every paging mechanism is used.
 func TestClientEveryEndpoint(t *testing.T) {
-	opts := Options{Hosts: 60, DetectionsPerHost: 6, WebApps: 6, FindingsPerWebApp: 8, Seed: 3, Limits: UnlimitedLimits, KeepAliveEvery: 3}
+	opts := Options{Hosts: 60, DetectionsPerHost: 6, WebApps: 6, FindingsPerWebApp: 8, Seed: 3, Limits: UnlimitedLimits(), KeepAliveEvery: 3}
 	s, c := newPair(t, opts, nil)
 	ctx := context.Background()
 
@@ -272,7 +272,7 @@ func TestClientFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{Hosts: 30, DetectionsPerHost: 30, Seed: 9, NoWebApps: true, Limits: UnlimitedLimits, Faults: spec}
+			opts := Options{Hosts: 30, DetectionsPerHost: 30, Seed: 9, NoWebApps: true, Limits: UnlimitedLimits(), Faults: spec}
 			s, c := newPair(t, opts, func(o *qualys.Options) { o.MaxConcurrency = 1 })
 			ids := allHostIDs(t, c, 0)
 			hosts := 0
@@ -333,7 +333,7 @@ func TestClientAuth(t *testing.T) {
 // TestClientSeesAdvance checks that moving the clock shows up as fixed,
 // re-opened and new detections for an incremental pull.
 func TestClientSeesAdvance(t *testing.T) {
-	opts := Options{Hosts: 80, DetectionsPerHost: 10, Seed: 21, NoWebApps: true, Limits: UnlimitedLimits}
+	opts := Options{Hosts: 80, DetectionsPerHost: 10, Seed: 21, NoWebApps: true, Limits: UnlimitedLimits()}
 	s, c := newPair(t, opts, nil)
 	ctx := context.Background()
 	before := s.Now()

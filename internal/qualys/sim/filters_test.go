@@ -16,7 +16,7 @@ import (
 )
 
 func TestDetectionFilters(t *testing.T) {
-	s, c := newPair(t, Options{Hosts: 80, DetectionsPerHost: 10, Seed: 4, NoWebApps: true, Limits: UnlimitedLimits}, nil)
+	s, c := newPair(t, Options{Hosts: 80, DetectionsPerHost: 10, Seed: 4, NoWebApps: true, Limits: UnlimitedLimits()}, nil)
 	ctx := context.Background()
 	ids := allHostIDs(t, c, 0)
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestDetectionFilters(t *testing.T) {
 }
 
 func TestWASPaging(t *testing.T) {
-	s := mustNew(t, Options{Hosts: 5, WebApps: 12, FindingsPerWebApp: 10, Seed: 6, Limits: UnlimitedLimits})
+	s := mustNew(t, Options{Hosts: 5, WebApps: 12, FindingsPerWebApp: 10, Seed: 6, Limits: UnlimitedLimits()})
 	ids := func(body []byte, elem string) []string {
 		re := regexp.MustCompile(`(?s)<` + elem + `>\s*<id>(\d+)</id>`)
 		var out []string
@@ -231,7 +231,7 @@ func TestLimitHeaders(t *testing.T) {
 
 func TestStallAndGzip(t *testing.T) {
 	spec, _ := ParseFaults("stall:on=1:endpoint=detections:delay=3s")
-	_, c := newPair(t, Options{Hosts: 30, DetectionsPerHost: 40, Seed: 2, NoWebApps: true, Limits: UnlimitedLimits, Faults: spec, Gzip: true},
+	_, c := newPair(t, Options{Hosts: 30, DetectionsPerHost: 40, Seed: 2, NoWebApps: true, Limits: UnlimitedLimits(), Faults: spec, Gzip: true},
 		func(o *qualys.Options) { o.BodyIdleTimeout = 200 * time.Millisecond })
 	ids := allHostIDs(t, c, 0)
 	start := time.Now()

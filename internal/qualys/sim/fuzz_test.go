@@ -21,7 +21,7 @@ func FuzzRequests(f *testing.F) {
 	f.Add(uint8(5), "", `<ServiceRequest><filters><Criteria field="webApp.id" operator="IN">abc</Criteria></filters></ServiceRequest>`)
 	f.Add(uint8(6), "", `<ServiceRequest><preferences><startFromId>99999999999</startFromId></preferences></ServiceRequest>`)
 	paths := []string{hostListPath, detectionPath, kbPath, hostAssetPath, webAppPath, findingPath, "/qps/rest/3.0/count/was/webapp", "/api/2.0/fo/activity_log/"}
-	s := mustNew(f, Options{Hosts: 30, DetectionsPerHost: 5, WebApps: 3, FindingsPerWebApp: 5, Limits: UnlimitedLimits})
+	s := mustNew(f, Options{Hosts: 30, DetectionsPerHost: 5, WebApps: 3, FindingsPerWebApp: 5, Limits: UnlimitedLimits()})
 	f.Fuzz(func(t *testing.T, which uint8, query, body string) {
 		path := paths[int(which)%len(paths)]
 		method := "POST"

@@ -14,11 +14,8 @@ const (
 	DefaultPassword = "simulator"
 )
 
-// DefaultNow is the simulated clock at start when Options.Now is zero.
-var defaultNow = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
-
 // DefaultNow returns the simulated start clock used when Options.Now is zero.
-func DefaultNow() time.Time { return defaultNow }
+func DefaultNow() time.Time { return time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC) }
 
 // Options configure a simulator. Zero values get the defaults named on each
 // field; New validates the rest.
@@ -109,25 +106,28 @@ type Limits struct {
 	Unlimited bool
 }
 
-// Subscription limit profiles, as documented by Qualys.
-var (
-	// StandardLimits: 300 calls per hour, 2 concurrent.
-	StandardLimits = Limits{Calls: 300, Window: time.Hour, Concurrency: 2}
-	// PremiumLimits: 2000 calls per hour, 10 concurrent.
-	PremiumLimits = Limits{Calls: 2000, Window: time.Hour, Concurrency: 10}
-	// UnlimitedLimits advertises generous limits and never blocks.
-	UnlimitedLimits = Limits{Calls: 100000, Window: time.Hour, Concurrency: 100, Unlimited: true}
-)
+// StandardLimits are those of a standard subscription: 300 calls per hour
+// per endpoint, 2 concurrent calls.
+func StandardLimits() Limits { return Limits{Calls: 300, Window: time.Hour, Concurrency: 2} }
+
+// PremiumLimits are those of a premium subscription: 2000 calls per hour
+// per endpoint, 10 concurrent calls.
+func PremiumLimits() Limits { return Limits{Calls: 2000, Window: time.Hour, Concurrency: 10} }
+
+// UnlimitedLimits advertise generous limits and never block.
+func UnlimitedLimits() Limits {
+	return Limits{Calls: 100000, Window: time.Hour, Concurrency: 100, Unlimited: true}
+}
 
 // LimitsProfile returns the limits named standard, premium or unlimited.
 func LimitsProfile(name string) (Limits, error) {
 	switch name {
 	case "standard":
-		return StandardLimits, nil
+		return StandardLimits(), nil
 	case "premium":
-		return PremiumLimits, nil
+		return PremiumLimits(), nil
 	case "unlimited":
-		return UnlimitedLimits, nil
+		return UnlimitedLimits(), nil
 	}
 	return Limits{}, fmt.Errorf("unknown limits profile %q (want standard, premium or unlimited)", name)
 }
@@ -145,7 +145,7 @@ func DemoOptions() Options {
 		Seed:              1,
 		Username:          DefaultUsername,
 		Password:          DefaultPassword,
-		Limits:            UnlimitedLimits,
+		Limits:            UnlimitedLimits(),
 	}
 }
 
@@ -176,7 +176,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Password = DefaultPassword
 	}
 	if o.Limits == (Limits{}) {
-		o.Limits = StandardLimits
+		o.Limits = StandardLimits()
 	}
 	if o.Limits.Window == 0 {
 		o.Limits.Window = time.Hour
@@ -185,7 +185,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.KeepAliveEvery = 200
 	}
 	if o.Now.IsZero() {
-		o.Now = defaultNow
+		o.Now = DefaultNow()
 	}
 	o.Now = o.Now.UTC().Truncate(time.Second)
 	if o.Logger == nil {

@@ -118,7 +118,7 @@ type simRecords struct {
 
 func pullSim(t *testing.T) simRecords {
 	t.Helper()
-	s, c := newPair(t, Options{Hosts: 120, DetectionsPerHost: 12, WebApps: 5, Seed: 8, Limits: UnlimitedLimits}, nil)
+	s, c := newPair(t, Options{Hosts: 120, DetectionsPerHost: 12, WebApps: 5, Seed: 8, Limits: UnlimitedLimits()}, nil)
 	ctx := context.Background()
 	r := simRecords{assets: map[string]map[string]bool{}, detections: map[string]bool{}, vulns: map[string]bool{}, webApps: map[string]bool{}}
 	var err error

@@ -63,7 +63,7 @@ var everyRequest = []struct{ method, target, body string }{
 }
 
 func TestDeterministic(t *testing.T) {
-	opts := Options{Hosts: 40, DetectionsPerHost: 8, WebApps: 4, FindingsPerWebApp: 6, Seed: 42, Limits: UnlimitedLimits}
+	opts := Options{Hosts: 40, DetectionsPerHost: 8, WebApps: 4, FindingsPerWebApp: 6, Seed: 42, Limits: UnlimitedLimits()}
 	a, b := mustNew(t, opts), mustNew(t, opts)
 	opts.Seed = 43
 	other := mustNew(t, opts)
@@ -168,7 +168,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 // BenchmarkDetectionPage serves detection pages of 1000 hosts at 33
 // detections per host, the shape of a large sync, and reports MB/s.
 func BenchmarkDetectionPage(b *testing.B) {
-	s := mustNew(b, Options{Hosts: 76000, DetectionsPerHost: 33, NoWebApps: true, Limits: UnlimitedLimits})
+	s := mustNew(b, Options{Hosts: 76000, DetectionsPerHost: 33, NoWebApps: true, Limits: UnlimitedLimits()})
 	var ids strings.Builder
 	w := s.world.Load()
 	for i := range 1000 {
@@ -289,7 +289,7 @@ func TestControlEndpoints(t *testing.T) {
 // BenchmarkHostAssetPage serves host asset pages of 250 hosts, as the
 // integration asks for them, and reports MB/s.
 func BenchmarkHostAssetPage(b *testing.B) {
-	s := mustNew(b, Options{Hosts: 76000, DetectionsPerHost: 33, NoWebApps: true, Limits: UnlimitedLimits})
+	s := mustNew(b, Options{Hosts: 76000, DetectionsPerHost: 33, NoWebApps: true, Limits: UnlimitedLimits()})
 	w := s.world.Load()
 	var ids strings.Builder
 	for i := range 250 {
@@ -315,7 +315,7 @@ func BenchmarkHostAssetPage(b *testing.B) {
 // TestWellFormed decodes every answer of everyRequest with encoding/xml,
 // before and after the clock moves.
 func TestWellFormed(t *testing.T) {
-	s := mustNew(t, Options{Hosts: 40, DetectionsPerHost: 8, WebApps: 4, FindingsPerWebApp: 6, Seed: 5, Limits: UnlimitedLimits})
+	s := mustNew(t, Options{Hosts: 40, DetectionsPerHost: 8, WebApps: 4, FindingsPerWebApp: 6, Seed: 5, Limits: UnlimitedLimits()})
 	for step := range 2 {
 		for _, r := range everyRequest {
 			status, _, body := get(t, s, r.method, r.target, r.body)

@@ -121,7 +121,7 @@ func TestWireMatchesRecordings(t *testing.T) {
 // a recorded success answer, the simulator emits the recorded children in
 // the recorded order (it may add optional ones in between).
 func TestElementOrderMatchesRecordings(t *testing.T) {
-	s := mustNew(t, Options{Hosts: 60, DetectionsPerHost: 4, WebApps: 5, Seed: 2, Limits: UnlimitedLimits})
+	s := mustNew(t, Options{Hosts: 60, DetectionsPerHost: 4, WebApps: 5, Seed: 2, Limits: UnlimitedLimits()})
 	tests := []struct {
 		har, method, target, body string
 		records                   []string
@@ -262,7 +262,7 @@ func TestRecordedRequestsAccepted(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no recordings: %v", err)
 	}
-	s := mustNew(t, Options{Hosts: 20, WebApps: 3, Seed: 1, Limits: UnlimitedLimits})
+	s := mustNew(t, Options{Hosts: 20, WebApps: 3, Seed: 1, Limits: UnlimitedLimits()})
 	rootOf := func(b []byte) string {
 		for _, tok := range tokens(t, b) {
 			if tok.start != "" {
