@@ -16,7 +16,12 @@
 //	POST     /qps/rest/3.0/count/was/{webapp,finding} WAS counts
 //	GET      /api/2.0/fo/activity_log/                legacy credential check (CSV)
 //
-// and the simulator's own control endpoints under /sim/ (see serveControl).
+// and the simulator's own control endpoints, which need the same Basic
+// credentials and answer JSON:
+//
+//	POST /sim/advance?by=DURATION   move the clock (as Server.Advance)
+//	GET  /sim/state                 clock, epoch, live hosts and web apps (Server.State)
+//	GET  /sim/stats                 request, 409 and fault counters (Server.Stats)
 //
 // Data is generated lazily: every host, detection, web app and finding is a
 // pure function of the seed, its index and the simulated epoch, so the
@@ -31,6 +36,12 @@
 // does. Faults (5xx, slow or stalled responses, resets, hang-ups, truncated
 // or corrupt bodies, HTML pages, 409s) are injected by FaultSpec rules,
 // chosen by request number or at a seeded rate.
+//
+// Known limits: only XML output (output_format=XML); the KnowledgeBase is
+// the same for every seed; WAS verbose records omit the rarely populated
+// parts (screenshots, crawling scripts, SSL data); ID_RANGE is never
+// emitted; the error code for a missing X-Requested-With header is a guess
+// (Qualys does not document it).
 //
 // A Server is safe for concurrent use. It never reads the wall clock for
 // data, only for rate-limit windows and injected delays.
