@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,6 +137,15 @@ func peakRSS() uint64 {
 	return 0
 }
 
+// cpuTime returns the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkSync syncs N entities and N relationships into an empty store,
 // then syncs the same data with 1% changed, and reports objects per second
 // of each and the peak memory. Size: -sync-n or QGRAPH_BENCH_SYNC_N.
@@ -152,6 +162,7 @@ func BenchmarkSync(b *testing.B) {
 		b.StartTimer()
 		var first, second time.Duration
 		var t1, t2 phaseTimes
+		cpuStart := cpuTime()
 		var syncErr error
 		heap := peakMemory(func() {
 			start := time.Now()
@@ -170,6 +181,7 @@ func BenchmarkSync(b *testing.B) {
 			}
 		})
 		b.StopTimer()
+		cpu := cpuTime() - cpuStart
 		if syncErr != nil {
 			b.Fatal(syncErr)
 		}
@@ -181,6 +193,7 @@ func BenchmarkSync(b *testing.B) {
 		b.ReportMetric(t1.commit.Seconds(), "initial-commit-s")
 		b.ReportMetric(t2.put.Seconds(), "resync-put-s")
 		b.ReportMetric(t2.commit.Seconds(), "resync-commit-s")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
 		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
 		if st != nil {
