@@ -30,7 +30,8 @@ const (
 	// XML document.
 	FaultTruncate FaultKind = "truncate"
 	// FaultCorrupt puts garbage bytes inside a DETECTION's QID (detection
-	// responses) or inside the first record of other responses.
+	// responses), inside the ID of one record (KnowledgeBase, host asset
+	// and WAS searches), or near the start of other answers.
 	FaultCorrupt FaultKind = "corrupt"
 	// FaultHTML answers with a text/html page instead of XML.
 	FaultHTML FaultKind = "html"

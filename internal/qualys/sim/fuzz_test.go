@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,4 +53,26 @@ func FuzzRequests(f *testing.F) {
 			t.Fatalf("400 without a SIMPLE_RETURN body: %s", rec.Body)
 		}
 	})
+}
+
+// TestCorruptFaultEveryEndpoint checks that a corrupt fault damages the
+// answer of every endpoint so that encoding/xml rejects it.
+func TestCorruptFaultEveryEndpoint(t *testing.T) {
+	for _, r := range everyRequest {
+		t.Run(r.target, func(t *testing.T) {
+			s := mustNew(t, Options{Hosts: 20, DetectionsPerHost: 5, WebApps: 3, Seed: 2, Limits: UnlimitedLimits(),
+				Faults: FaultSpec{Rules: []FaultRule{{Kind: FaultCorrupt, On: []int{1}}}}})
+			_, _, body := get(t, s, r.method, r.target, r.body)
+			d := xml.NewDecoder(bytes.NewReader(body))
+			for {
+				_, err := d.Token()
+				if err == io.EOF {
+					t.Fatalf("the corrupt answer decodes cleanly:\n%s", body)
+				}
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
 }

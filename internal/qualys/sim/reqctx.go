@@ -232,9 +232,12 @@ func (rc *reqCtx) bodyFault(f *FaultRule) {
 			rc.sleep(f.Delay)
 		}, resume: true}
 	case FaultCorrupt:
-		rc.corrupt = true
-		if rc.ep != EndpointDetections && rc.ep != EndpointKB {
-			rc.body = &corruptWriter{w: rc.out(), at: cut}
+		switch rc.ep {
+		case EndpointDetections, EndpointKB, EndpointHostAsset, EndpointWebApps, EndpointFindings:
+			rc.corrupt = true // the handler damages one record
+		default:
+			// Small answers: damage the document near its start.
+			rc.body = &corruptWriter{w: rc.out(), at: 100 + int(hashOf(rc.s.seed, tagFault, 8, uint64(rc.reqNo))%100)}
 		}
 	}
 }
