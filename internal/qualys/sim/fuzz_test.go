@@ -55,24 +55,31 @@ func FuzzRequests(f *testing.F) {
 	})
 }
 
-// TestCorruptFaultEveryEndpoint checks that a corrupt fault damages the
-// answer of every endpoint so that encoding/xml rejects it.
-func TestCorruptFaultEveryEndpoint(t *testing.T) {
-	for _, r := range everyRequest {
-		t.Run(r.target, func(t *testing.T) {
-			s := mustNew(t, Options{Hosts: 20, DetectionsPerHost: 5, WebApps: 3, Seed: 2, Limits: UnlimitedLimits(),
-				Faults: FaultSpec{Rules: []FaultRule{{Kind: FaultCorrupt, On: []int{1}}}}})
-			_, _, body := get(t, s, r.method, r.target, r.body)
-			d := xml.NewDecoder(bytes.NewReader(body))
-			for {
-				_, err := d.Token()
-				if err == io.EOF {
-					t.Fatalf("the corrupt answer decodes cleanly:\n%s", body)
-				}
-				if err != nil {
-					return
-				}
-			}
-		})
+// TestBodyFaultsEveryEndpoint checks that corrupt and truncate faults
+// damage the answer of every endpoint so that encoding/xml rejects it.
+func TestBodyFaultsEveryEndpoint(t *testing.T) {
+	for _, kind := range []FaultKind{FaultCorrupt, FaultTruncate} {
+		for _, r := range everyRequest {
+			t.Run(string(kind)+" "+r.target, func(t *testing.T) {
+				testBodyFault(t, kind, r.method, r.target, r.body)
+			})
+		}
+	}
+}
+
+func testBodyFault(t *testing.T, kind FaultKind, method, target, reqBody string) {
+	t.Helper()
+	s := mustNew(t, Options{Hosts: 20, DetectionsPerHost: 5, WebApps: 3, Seed: 2, Limits: UnlimitedLimits(),
+		Faults: FaultSpec{Rules: []FaultRule{{Kind: kind, On: []int{1}}}}})
+	_, _, body := get(t, s, method, target, reqBody)
+	d := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			t.Fatalf("the damaged answer decodes cleanly:\n%s", body)
+		}
+		if err != nil {
+			return
+		}
 	}
 }

@@ -218,7 +218,12 @@ func (rc *reqCtx) preFault(f *FaultRule) (status int, done bool) {
 
 // bodyFault arranges for faults that damage the body as it is written.
 func (rc *reqCtx) bodyFault(f *FaultRule) {
+	// Cut big answers a few records in, small ones just after their start.
 	cut := 1500 + int(hashOf(rc.s.seed, tagFault, 7, uint64(rc.reqNo))%4096)
+	switch rc.ep {
+	case EndpointPortal, EndpointHostList, EndpointWebApps, EndpointWebAppCount, EndpointFindingCount, EndpointActivityLog:
+		cut = 100 + int(hashOf(rc.s.seed, tagFault, 7, uint64(rc.reqNo))%300)
+	}
 	switch f.Kind {
 	case FaultTruncate:
 		rc.body = &cutWriter{w: rc.out(), left: cut}
