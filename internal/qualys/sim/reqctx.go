@@ -222,7 +222,7 @@ func (rc *reqCtx) bodyFault(f *FaultRule) {
 	cut := 1500 + int(hashOf(rc.s.seed, tagFault, 7, uint64(rc.reqNo))%4096)
 	switch rc.ep {
 	case EndpointPortal, EndpointHostList, EndpointWebApps, EndpointWebAppCount, EndpointFindingCount, EndpointActivityLog:
-		cut = 100 + int(hashOf(rc.s.seed, tagFault, 7, uint64(rc.reqNo))%300)
+		cut = 60 + int(hashOf(rc.s.seed, tagFault, 7, uint64(rc.reqNo))%60)
 	}
 	switch f.Kind {
 	case FaultTruncate:
@@ -242,7 +242,7 @@ func (rc *reqCtx) bodyFault(f *FaultRule) {
 			rc.corrupt = true // the handler damages one record
 		default:
 			// Small answers: damage the document near its start.
-			rc.body = &corruptWriter{w: rc.out(), at: 100 + int(hashOf(rc.s.seed, tagFault, 8, uint64(rc.reqNo))%100)}
+			rc.body = &corruptWriter{w: rc.out(), at: 60 + int(hashOf(rc.s.seed, tagFault, 8, uint64(rc.reqNo))%60)}
 		}
 	}
 }
