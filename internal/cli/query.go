@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type QueryOptions struct {
 	Cursor         string
 	Explain        bool
 	IncludeDeleted bool
+	// Vars are name=value pairs for ${name} parameters and {{name}}
+	// placeholders.
+	Vars []string
 	// Now is the time date.now stands for; zero means time.Now.
 	Now time.Time
 }
@@ -57,6 +61,7 @@ func newQueryCmdWith(f *Factory, runF func(*QueryOptions) error) *cobra.Command 
 	cmd.Flags().StringVar(&opts.Cursor, "cursor", "", "continue from the cursor of a previous page")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "parse and plan the query, print the plan and SQL, do not run it")
 	cmd.Flags().BoolVar(&opts.IncludeDeleted, "include-deleted", false, "also match soft-deleted entities and relationships")
+	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "name=value for ${name} parameters and {{name}} placeholders (repeatable; numbers and true/false are typed)")
 	return cmd
 }
 
@@ -82,9 +87,45 @@ func dialectOf(dsn string) (store.Dialect, error) {
 	return store.SQLite, nil
 }
 
+// parseVars splits name=value pairs; values that look like numbers or
+// booleans are typed, the rest are strings.
+func parseVars(pairs []string) (map[string]any, map[string]string, error) {
+	typed, text := map[string]any{}, map[string]string{}
+	for _, p := range pairs {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, nil, withExitCode(ExitUsage, fmt.Errorf("--var %q: expected name=value", p))
+		}
+		name = strings.TrimSpace(name)
+		text[name] = value
+		switch {
+		case value == "true" || value == "false":
+			typed[name] = value == "true"
+		default:
+			if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+				typed[name] = n
+			} else if f, err := strconv.ParseFloat(value, 64); err == nil {
+				typed[name] = f
+			} else {
+				typed[name] = value
+			}
+		}
+	}
+	return typed, text, nil
+}
+
 func queryRun(ctx context.Context, opts *QueryOptions) error {
 	out := opts.Factory.IO.Out
-	jopts := j1ql.Options{Limit: opts.Limit, Cursor: opts.Cursor, IncludeDeleted: opts.IncludeDeleted, Now: opts.Now}
+	vars, texts, err := parseVars(opts.Vars)
+	if err != nil {
+		return err
+	}
+	if len(j1ql.Placeholders(opts.Query)) > 0 {
+		if opts.Query, err = j1ql.SubstitutePlaceholders(opts.Query, texts); err != nil {
+			return withExitCode(ExitUsage, fmt.Errorf("%w (give it with --var)", err))
+		}
+	}
+	jopts := j1ql.Options{Limit: opts.Limit, Cursor: opts.Cursor, IncludeDeleted: opts.IncludeDeleted, Now: opts.Now, Variables: vars}
 	if opts.Explain {
 		d, err := dialectOf(opts.Factory.DSN)
 		if err != nil {

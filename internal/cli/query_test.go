@@ -30,10 +30,12 @@ func TestQueryExplain(t *testing.T) {
 		{name: "postgres", dsn: "postgres://u@127.0.0.1:1/db", query: "FIND Host THAT HAS Finding", wantOut: "$1"},
 		{name: "syntax error", dsn: "x.db", query: "FIND Host THAT", wantErr: "1:15: expected a relationship verb, found end of query"},
 		{name: "unknown alias", dsn: "x.db", query: "FIND Host AS h RETURN x.name", wantErr: "unknown alias x"},
+		{name: "parameter", dsn: "x.db", query: "FIND Host WITH port = ${port} AND name = '{{host}}'", wantOut: `2=8443 3="web-1"`},
+		{name: "missing placeholder", dsn: "x.db", query: "FIND Host WITH name = '{{other}}'", wantErr: "no value for {{other}}"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, _, err := runQueryCmd(t, c.dsn, "query", "--explain", c.query)
+			out, _, err := runQueryCmd(t, c.dsn, "query", "--explain", "--var", "port=8443", "--var", "host=web-1", c.query)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error %v, want %q", err, c.wantErr)

@@ -63,6 +63,10 @@ func TestParseErrors(t *testing.T) {
 		{"FIND Host RETURN", "1:17: expected a value to return, found end of query"},
 		{"FIND Host /* open", "1:11: comment not terminated"},
 		{"FIND Host RETURN h.x ORDER h.x", `1:28: expected "BY", found "h"`},
+		// Broken queries from public files (spec §8.10) fail with a position.
+		{"FIND orca_account mfaEnabled != true", `1:19: expected "THAT", "(", "WHERE", "RETURN", "ORDER BY", "LIMIT" or end of query, found "mfaEnabled"`},
+		{"FIND r RETURN sqrt((5 - r.impact)^2 + (5 - r.probability)^2)) as score", `1:61: expected ",", "ORDER BY", "LIMIT" or end of query, found ")"`},
+		{"FIND p RETURN merge(p.email, p.x) AS “Email List”", "1:38: typographic quote '“': use ' or \""},
 	}
 	for _, c := range invalids {
 		t.Run(c.src, func(t *testing.T) {
