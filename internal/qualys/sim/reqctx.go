@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -241,8 +242,8 @@ func (rc *reqCtx) bodyFault(f *FaultRule) {
 		case EndpointDetections, EndpointKB, EndpointHostAsset, EndpointWebApps, EndpointFindings:
 			rc.corrupt = true // the handler damages one record
 		default:
-			// Small answers: damage the document near its start.
-			rc.body = &corruptWriter{w: rc.out(), at: 60 + int(hashOf(rc.s.seed, tagFault, 8, uint64(rc.reqNo))%60)}
+			// Other answers: damage the first element's content.
+			rc.body = &corruptWriter{w: rc.out(), at: 60}
 		}
 	}
 }
@@ -317,7 +318,9 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 	return n + m, err
 }
 
-// corruptWriter replaces a few bytes at offset at with binary garbage.
+// corruptWriter writes garbage bytes into the content of the answer's
+// first DATETIME or responseCode element, or at offset at when the answer
+// has neither (CSV).
 type corruptWriter struct {
 	w    io.Writer
 	at   int
@@ -325,18 +328,31 @@ type corruptWriter struct {
 	seen int
 }
 
+var corruptMarkers = [][]byte{[]byte("<DATETIME>"), []byte("<responseCode>")}
+
 func (c *corruptWriter) Write(p []byte) (int, error) {
-	if !c.done && c.seen+len(p) > c.at {
-		q := append([]byte(nil), p...)
-		i := c.at - c.seen
-		for k := 0; k < 4 && i+k < len(q); k++ {
-			q[i+k] = garbage[k]
+	n := len(p)
+	if !c.done {
+		i := -1
+		for _, m := range corruptMarkers {
+			if j := bytes.Index(p, m); j >= 0 && (i < 0 || j+len(m) < i) {
+				i = j + len(m)
+			}
 		}
-		c.done = true
-		p = q
+		if i < 0 && c.seen+len(p) > c.at {
+			i = max(0, c.at-c.seen)
+		}
+		if i >= 0 {
+			q := append(append(append([]byte(nil), p[:i]...), garbage...), p[i:]...)
+			c.done = true
+			p = q
+		}
 	}
-	c.seen += len(p)
-	return c.w.Write(p)
+	c.seen += n
+	if _, err := c.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // garbage is the byte sequence corrupt faults inject: a NUL, an escape and
