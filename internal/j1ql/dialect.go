@@ -50,7 +50,6 @@ type dialect interface {
 	regex(x frag, pattern string) frag
 	collate() string
 	sortKeys(o operand) []frag
-	boolValue(e string) frag
 	divide(x, y frag) frag
 	pow(x, y frag) frag
 }

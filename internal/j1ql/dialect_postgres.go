@@ -64,8 +64,6 @@ func (pgDialect) elemBool(e string) frag {
 	return raw("(CASE WHEN jsonb_typeof(" + e + ".v) = 'boolean' THEN (CASE WHEN " + e + ".v = 'true'::jsonb THEN 1 ELSE 0 END) END)")
 }
 
-func (pgDialect) boolValue(e string) frag { return raw("(CASE WHEN " + e + " THEN 1 ELSE 0 END)") }
-
 func (pgDialect) num(o operand) frag {
 	if o.null {
 		return raw("NULL::numeric")

@@ -68,8 +68,6 @@ func (sqliteDialect) elemBool(e string) frag {
 	return raw("(CASE " + e + ".type WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)")
 }
 
-func (sqliteDialect) boolValue(e string) frag { return raw(e) }
-
 func (sqliteDialect) num(o operand) frag {
 	if o.null {
 		return raw("NULL")

@@ -9,6 +9,23 @@
 // SQL text. Everything in this package is safe for concurrent use; there is
 // no package state.
 //
+// How queries become SQL: every optional group doubles the readings of the
+// query (skip it or traverse it); each reading is a chain of joins
+// entities → relationships → entities, and the readings are combined with
+// UNION ALL (at most 64). A negated step becomes NOT EXISTS over the rest
+// of the path. Lists select the first selector's entities and test each
+// reading with a correlated EXISTS; tables project every reading into
+// JSON-text columns, then group (implicit GROUP BY of the non-aggregate
+// items), deduplicate (UNIQUE), filter (HAVING), sort and page; trees
+// collect the ids of every entity and relationship on the readings of a
+// page of starting entities.
+//
+// Known limits: regular expressions need a regexp(pattern, text) SQL
+// function, which PostgreSQL has (~) and the embedded store does not
+// register yet; subqueries, MERGE and time travel are not supported;
+// full-text search matches substrings of the key, type, classes and
+// property JSON rather than a tokenised index.
+//
 // Choices made where the language reference is silent (spec j1ql.md §8):
 //
 //  1. A negated step (THAT !VERB) negates the whole remaining path: the

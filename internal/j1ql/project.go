@@ -302,7 +302,7 @@ type tableShape struct {
 }
 
 // project builds the columns of branch b.
-func (c *compiler) project(b *branch, withAgg bool, extra []*Ref) (*projector, *tableShape, error) {
+func (c *compiler) project(b *branch, extra []*Ref) (*projector, *tableShape, error) {
 	pr := &projector{c: c, b: b}
 	sh := &tableShape{}
 	for _, it := range c.q.Return.Items {
@@ -418,7 +418,7 @@ func (c *compiler) planTable(p *Plan, branches []*branch) error {
 	var inner []frag
 	var shape *tableShape
 	for _, b := range branches {
-		pr, sh, err := c.project(b, withAgg, extra)
+		pr, sh, err := c.project(b, extra)
 		if err != nil {
 			return err
 		}
