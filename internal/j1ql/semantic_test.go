@@ -248,6 +248,27 @@ func TestPaging(t *testing.T) {
 			if got := strings.Join(keys, ","); got != "finding-001,finding-003,finding-002" {
 				t.Errorf("pages gave %s", got)
 			}
+			// A LIMIT caps the whole answer across pages; tables page too.
+			for _, q := range []string{"FIND Finding AS f ORDER BY f.qid LIMIT 2", "FIND Finding AS f RETURN f._key LIMIT 2", "FIND Host THAT HAS Finding RETURN TREE LIMIT 2"} {
+				var n int64
+				cursor = ""
+				for page := 0; page < 5; page++ {
+					res, err := j1ql.Execute(ctx, s.st, q, j1ql.Options{Limit: 1, Cursor: cursor})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.TotalCount != 2 {
+						t.Errorf("%s page %d: totalCount %d, want 2", q, page, res.TotalCount)
+					}
+					n++
+					if cursor = res.Cursor; cursor == "" {
+						break
+					}
+				}
+				if n != 2 {
+					t.Errorf("%s: %d pages, want 2", q, n)
+				}
+			}
 			if _, err := j1ql.Execute(ctx, s.st, "FIND Host", j1ql.Options{Cursor: "bogus"}); err == nil {
 				t.Error("a bad cursor was accepted")
 			}
