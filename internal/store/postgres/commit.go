@@ -144,15 +144,14 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	if err != nil {
 		return err
 	}
-	if err := c.exec(ctx, "analyze staging table", "ANALYZE "+k.stage); err != nil {
-		return err
-	}
 	diff := strings.Replace(k.diffSQL, "{{where}}", where(latest), 1)
 	if err := c.exec(ctx, "compare staged objects", "CREATE TEMP TABLE "+k.diff+" ON COMMIT DROP AS "+diff); err != nil {
 		return err
 	}
-	if err := c.exec(ctx, "analyze staged objects", "ANALYZE "+k.diff); err != nil {
-		return err
+	// A small sample is enough for the planner to size the joins with the
+	// diff table, and much cheaper than the default.
+	if _, err := c.tx.Exec(ctx, "SET LOCAL default_statistics_target = 10; ANALYZE "+k.diff+"; SET LOCAL default_statistics_target TO DEFAULT"); err != nil {
+		return fmt.Errorf("analyze staged objects: %w", err)
 	}
 	if k == &entityKind {
 		if err := c.exec(ctx, "update entity classes", `DELETE FROM entity_classes ec USING diff_entities d
