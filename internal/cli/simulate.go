@@ -53,7 +53,11 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 		Long: "simulate serves a fake Qualys API (host list, host assets, detections, KnowledgeBase, WAS web apps and " +
 			"findings) with deterministic data generated from --seed, until interrupted. Point an instance's apiUrl " +
 			"at the printed URL.\n\nWith --advance DURATION --url URL it instead asks the simulator at URL to move its " +
-			"clock: some detections get fixed, some re-open, new hosts, detections and web apps appear and others retire.",
+			"clock: some detections get fixed, some re-open, new hosts, detections and web apps appear and others retire.\n\n" +
+			"--faults takes rules separated by ';', each a kind and ':key=value' options. Kinds: 5xx, slow, stall, reset, " +
+			"hangup, truncate, corrupt, html, 409. Options: rate=FRACTION, on=N[,N...] (request numbers from 1), " +
+			"endpoint=NAME (portal, hostlist, hostasset, detections, kb, webapps, findings, webappcount, findingcount, " +
+			"activitylog), delay=DURATION (slow, stall), status=5NN (5xx), code=1960|1965|2003|2011|0 (409).",
 		Example: "  qgraph simulate --listen 127.0.0.1:8080 --hosts 76000 --detections-per-host 33\n" +
 			"  qgraph simulate --listen :8080 --faults '5xx:rate=0.05;reset:on=3:endpoint=detections'\n" +
 			"  qgraph simulate --advance 24h --url http://127.0.0.1:8080",
@@ -99,6 +103,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 	fl.StringVar(&opts.Sim.Username, "username", sim.DefaultUsername, "Basic auth user name accepted")
 	fl.StringVar(&opts.Sim.Password, "password", sim.DefaultPassword, "Basic auth password accepted (or env QGRAPH_SIM_PASSWORD)")
 	fl.StringVar(&opts.Now, "now", "", "simulated start clock, RFC 3339 (default: the current time, so syncs with day windows see the data; pin it for byte-identical runs)")
+	fl.StringVar((*string)(&opts.Sim.Account), "account", "", "subscription state: empty (active), expired or no-api-access")
 	fl.StringVar(&opts.LimitsProfile, "limits", "standard", "FO limits profile: standard (300/h, 2 concurrent), premium (2000/h, 10) or unlimited")
 	fl.IntVar(&rateCalls, "rate-limit", 0, "FO calls per hour per endpoint (overrides the profile)")
 	fl.IntVar(&concurrency, "concurrency-limit", 0, "concurrent FO calls (overrides the profile)")
@@ -129,6 +134,11 @@ func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc
 			errs = append(errs, fmt.Errorf("--concurrency-limit %d: want at least 1", conc))
 		}
 		limits.Concurrency, limits.Unlimited = conc, false
+	}
+	switch opts.Sim.Account {
+	case sim.AccountActive, sim.AccountExpired, sim.AccountNoAPIAccess:
+	default:
+		errs = append(errs, fmt.Errorf("--account: unknown account state %q (want %s or %s)", opts.Sim.Account, sim.AccountExpired, sim.AccountNoAPIAccess))
 	}
 	if otherRunning < 0 {
 		errs = append(errs, fmt.Errorf("--other-running %d: must not be negative", otherRunning))

@@ -48,6 +48,7 @@ func TestSimulateFlags(t *testing.T) {
 			}
 		}},
 		{name: "bad clock", args: []string{"--now", "yesterday"}, wantErr: `--now "yesterday"`},
+		{name: "bad account", args: []string{"--account", "frozen"}, wantErr: `unknown account state "frozen"`},
 		{name: "bad limits", args: []string{"--limits", "gold"}, wantErr: `unknown limits profile "gold"`},
 		{name: "bad listen", args: []string{"--listen", "8080"}, wantErr: "--listen"},
 		{name: "advance without url", args: []string{"--advance", "24h"}, wantErr: "--advance and --url go together"},
