@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -38,6 +39,8 @@ type SimulateOptions struct {
 	// of serving.
 	Advance time.Duration
 	URL     string
+	// LogRequests logs one line per request to the error stream.
+	LogRequests bool
 	// Ready, when set, receives the base URL once the server listens (tests).
 	Ready func(baseURL string)
 }
@@ -111,6 +114,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 	fl.BoolVar(&opts.Sim.Gzip, "gzip", false, "gzip responses for clients that accept it")
 	fl.DurationVar(&opts.Sim.Latency, "latency", 0, "delay per record served, e.g. 1ms")
 	fl.DurationVar(&opts.Sim.LatencyJitter, "latency-jitter", 0, "random extra delay per response, up to this")
+	fl.BoolVar(&opts.LogRequests, "log-requests", false, "log one line per request (method, path, status, duration) to stderr")
 	fl.DurationVar(&opts.Advance, "advance", 0, "move the clock of the simulator at --url by this duration, then exit")
 	fl.StringVar(&opts.URL, "url", "", "base URL of a running simulator (with --advance)")
 	return cmd
@@ -172,6 +176,9 @@ func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc
 func simulateRun(ctx context.Context, opts *SimulateOptions) error {
 	f := opts.Factory
 	opts.Sim.Logger = f.Logger()
+	if opts.LogRequests {
+		opts.Sim.Logger = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	s, err := sim.New(opts.Sim)
 	if err != nil {
 		return withExitCode(ExitUsage, err)
