@@ -494,6 +494,9 @@ func (p *parser) parseOperand() Expr {
 		if lit := p.parseWordLiteral(); lit != nil {
 			return lit
 		}
+		if t.isReserved() {
+			break
+		}
 		r := p.parseRef()
 		if len(r.Parts) == 1 && strings.EqualFold(r.Parts[0], "date") && p.tok.kind == tLParen && !r.Bracket {
 			return p.parseDateISO(r.Pos)

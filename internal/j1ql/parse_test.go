@@ -49,6 +49,7 @@ func TestParseErrors(t *testing.T) {
 		{"FIND Host THAT >> HAS Finding", `1:16: expected a relationship verb, found ">>"`},
 		{"FIND Host\nWITH open ==", "2:12: expected a property or a value, found \"=\""},
 		{"FIND Host WITH x = 1 AND", "1:25: expected a property or a value, found end of query"},
+		{"FIND Host WITH a = AND b = 1", `1:20: expected a property or a value, found "AND"`},
 		{"FIND Host WITH x 1", `1:18: expected a comparison operator (= != > >= < <= ~= ^= $= !~= !^= !$=), found "1"`},
 		{"FIND Host AS h WITH x = 1", `1:16: expected "THAT", "(", "WHERE", "RETURN", "ORDER BY", "LIMIT" or end of query, found "WITH" (a WITH filter comes before the AS alias)`},
 		{"FIND Host AS with", `1:14: expected an alias name, found "with"`},
