@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -347,5 +348,39 @@ func TestWellFormed(t *testing.T) {
 	_, _, body := get(t, s, "GET", hostListPath+"?action=list&details=None&echo_request=1", "")
 	if !strings.Contains(string(body), "<KEY>details</KEY>") || !strings.Contains(string(body), "<RESOURCE>") {
 		t.Errorf("echo_request=1 did not echo the request: %s", body)
+	}
+}
+
+// TestFaultRateReproducible checks that rate faults pick the same requests
+// for the same seed, other requests for another seed, and about the rate.
+func TestFaultRateReproducible(t *testing.T) {
+	spec, err := ParseFaults("5xx:rate=0.3;reset:on=5:endpoint=detections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked := func(seed uint64) []int {
+		var out []int
+		for n := 1; n <= 1000; n++ {
+			if r := spec.pickFault(seed, EndpointHostList, n, n); r != nil && r.Kind == FaultServerError {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	a, b, c := picked(1), picked(1), picked(2)
+	if !slices.Equal(a, b) {
+		t.Errorf("the same seed picked different requests")
+	}
+	if slices.Equal(a, c) {
+		t.Errorf("another seed picked the same requests")
+	}
+	if len(a) < 250 || len(a) > 350 {
+		t.Errorf("rate 0.3 picked %d of 1000 requests", len(a))
+	}
+	if r := spec.pickFault(1, EndpointDetections, 77, 5); r == nil || (r.Kind != FaultReset && r.Kind != FaultServerError) {
+		t.Errorf("the 5th detection request was not faulted: %v", r)
+	}
+	if r := spec.pickFault(1, EndpointKB, 5, 5); r != nil && r.Kind == FaultReset {
+		t.Errorf("a reset meant for detections hit the KnowledgeBase")
 	}
 }
