@@ -288,6 +288,9 @@ func TestExecuteErrors(t *testing.T) {
 		{"FIND Host AS h RETURN h.name ORDER BY nope", "ORDER BY nope is not a RETURN output name"},
 		{"FIND Host AS h THAT HAS Finding AS h", "alias h is declared twice"},
 		{"FIND Host WITH name = ${missing}", "no value for parameter ${missing}"},
+		{"FIND Host" + strings.Repeat(" (THAT HAS Finding)?", 7), "too many optional groups"},
+		{"FIND Host WITH name = /a(/", "bad regular expression"},
+		{"FIND Host AS h RETURN h.a, count(count(h))", "aggregates cannot be nested"},
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
