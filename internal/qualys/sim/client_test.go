@@ -150,6 +150,20 @@ func TestClientEveryEndpoint(t *testing.T) {
 	if webApps != s.State().WebApps {
 		t.Errorf("web apps: got %d, want %d", webApps, s.State().WebApps)
 	}
+	if n, err := c.CountWebApps(ctx, qualys.WebAppParams{}); err != nil || int(n) != webApps {
+		t.Errorf("CountWebApps: %d, %v; want %d", n, err, webApps)
+	}
+	verbose := 0
+	err = c.WebApps(ctx, qualys.WebAppParams{Verbose: true, PageSize: 4}, func(w *qualys.WebApp) error {
+		if w.Owner == nil || w.Owner.ID == 0 || w.RiskScore == 0 && w.OS == "" {
+			t.Errorf("verbose web app %d lacks owner, risk score or OS", w.ID)
+		}
+		verbose++
+		return nil
+	})
+	if err != nil || verbose != webApps {
+		t.Fatalf("verbose WebApps: %d apps, %v", verbose, err)
+	}
 	types := map[string]int{}
 	err = c.WebAppFindings(ctx, qualys.FindingParams{WebAppIDs: appIDs, ChunkSize: 2, PageSize: 5}, func(f *qualys.Finding) error {
 		types[f.Type]++
@@ -165,6 +179,17 @@ func TestClientEveryEndpoint(t *testing.T) {
 		if types[ty] == 0 {
 			t.Errorf("no %s finding among %v", ty, types)
 		}
+	}
+	verboseFindings := 0
+	err = c.WebAppFindings(ctx, qualys.FindingParams{WebAppIDs: appIDs[:1], Verbose: true}, func(f *qualys.Finding) error {
+		verboseFindings++
+		if len(f.CWE) == 0 || len(f.OWASP) == 0 || len(f.WASC) == 0 {
+			t.Errorf("verbose finding %d lacks CWE, OWASP or WASC", f.ID)
+		}
+		return nil
+	})
+	if err != nil || verboseFindings == 0 {
+		t.Fatalf("verbose WebAppFindings: %d findings, %v", verboseFindings, err)
 	}
 	n, err := c.CountWebAppFindings(ctx, qualys.FindingParams{WebAppIDs: appIDs})
 	if err != nil {
