@@ -30,6 +30,16 @@
 // and the same sequence of Advance calls give byte-identical responses; the
 // simulated clock moves only through Advance, never with the wall clock.
 //
+// The data, at the start clock: hosts are 25% on-premises scanner-tracked,
+// 15% agent-tracked, 5% DNS or NetBIOS tracked, 25% EC2, 15% Azure and 15%
+// GCP; 88% were last scanned in the 6 days before the clock and the rest 6
+// to 60 days before, so a 7-day vm_processed window sees about 88% of them.
+// Detections are 12% New, 62% Active, 16% Fixed (left out unless asked
+// for) and 10% Re-Opened; 1% are ignored and 0.5% disabled. Each Advance
+// rescans 60% of the hosts: 7% of their open detections get fixed, 12% of
+// their fixed ones re-open, and a few new ones are found; 1% of hosts are
+// added and 1% retired, and 5% of web apps added and 2% retired.
+//
 // The FO endpoints enforce Basic credentials, X-Requested-With, a sliding
 // rate limit and a concurrency limit with the real headers and 409 bodies;
 // QPS endpoints answer errors with HTTP 200 and a responseCode, as Qualys
