@@ -21,6 +21,8 @@ type Server struct {
 	limits  *limiter
 	faults  FaultSpec
 	advance sync.Mutex // serialises Advance
+	// poweredBy is the X-Powered-By header: pod, subscription and user.
+	poweredBy string
 
 	mu      sync.Mutex // guards the counters below
 	global  int
@@ -84,6 +86,8 @@ func New(opts Options) (*Server, error) {
 		},
 	}
 	s.limits = newLimiter(o.Limits, time.Now)
+	ids := newRNG(hashOf(s.seed, tagIDs, 99))
+	s.poweredBy = "Qualys:SIMPOD1:" + uuidOf(&ids) + ":" + uuidOf(&ids)
 	s.world.Store(newWorld(o, s.kb))
 	return s, nil
 }
@@ -185,6 +189,7 @@ func (s *Server) serve(rc *reqCtx, global, local int) int {
 	if status, refused := s.checkAuth(rc, fo); refused {
 		return status
 	}
+	rc.w.Header().Set("X-Powered-By", s.poweredBy)
 	if fo && !s.opts.AllowMissingRequestedWith && r.Header.Get("X-Requested-With") == "" {
 		return rc.simpleReturn(http.StatusBadRequest, 1903, "Missing required parameter(s): X-Requested-With header", nil, false)
 	}
