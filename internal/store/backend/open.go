@@ -23,7 +23,11 @@ func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
 	}
 	switch t.Kind {
 	case SQLite:
-		return sqlite.Open(ctx, t.Path, sqlite.Options{Logger: opts.Logger})
+		db, err := sqlite.Open(ctx, t.Path, sqlite.Options{Logger: opts.Logger})
+		if err != nil {
+			return nil, err // not a non-nil interface holding a nil *DB
+		}
+		return db, nil
 	case Postgres:
 		db, err := postgres.Open(ctx, t.URL, postgres.Options{Logger: opts.Logger})
 		if err != nil {

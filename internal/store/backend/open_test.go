@@ -49,6 +49,9 @@ func TestOpenErrors(t *testing.T) {
 				s.Close()
 				t.Fatalf("Open(%s) succeeded", tc.dsn)
 			}
+			if s != nil {
+				t.Errorf("Open(%s) failed but returned a non-nil store", tc.dsn)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
