@@ -125,3 +125,26 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("entity lost across reopen: %v", err)
 	}
 }
+
+func TestQueryValueTypes(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "values.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got []any
+	err = db.Query(context.Background(), `SELECT 42, 2.5, 'text', CAST('blob' AS BLOB), NULL, json_extract('{"big":1234567890123456789}', '$.big')`, nil,
+		func(row []any) error { got = row; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{int64(42), 2.5, "text", "blob", nil, int64(1234567890123456789)}
+	if len(got) != len(want) {
+		t.Fatalf("got %d values, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("value %d = %#v (%T), want %#v (%T)", i, got[i], got[i], want[i], want[i])
+		}
+	}
+}
