@@ -153,6 +153,38 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 	if _, err := c.tx.Exec(ctx, "SET LOCAL default_statistics_target = 10; ANALYZE "+k.diff+"; SET LOCAL default_statistics_target TO DEFAULT"); err != nil {
 		return fmt.Errorf("analyze staged objects: %w", err)
 	}
+	totals, err := c.count(ctx, k, "SELECT type, st, count(*) FROM "+k.diff+" WHERE st <> 'x' GROUP BY type, st")
+	if err != nil {
+		return err
+	}
+	if totals["u"]+totals["r"] > 0 {
+		if err := c.applyChanges(ctx, k); err != nil {
+			return err
+		}
+	}
+	if totals["c"] > 0 {
+		if err := c.applyCreates(ctx, k, totals["c"]); err != nil {
+			return err
+		}
+	}
+	if err := c.exec(ctx, "find objects to delete", "CREATE TEMP TABLE "+k.gone+" ON COMMIT DROP AS "+c.goneSQL(k)); err != nil {
+		return err
+	}
+	gone, err := c.count(ctx, k, "SELECT type, 'd', count(*) FROM "+k.gone+" GROUP BY type")
+	if err != nil {
+		return err
+	}
+	if gone["d"] == 0 {
+		return nil
+	}
+	if k == &entityKind {
+		c.goneEntities = gone["d"]
+	}
+	return c.exec(ctx, "delete objects", deleteSQL(k))
+}
+
+// applyChanges writes the new versions of changed and revived objects.
+func (c *committer) applyChanges(ctx context.Context, k *objectKind) error {
 	if k == &entityKind {
 		if err := c.exec(ctx, "update entity classes", `DELETE FROM entity_classes ec USING diff_entities d
 			WHERE d.st IN ('u', 'r') AND ec.entity_id = d.id AND NOT (d.classes::jsonb ? ec.class)`); err != nil {
@@ -164,10 +196,13 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 			return err
 		}
 	}
-	if err := c.exec(ctx, "update changed objects", updateSQL(k)); err != nil {
-		return err
-	}
-	rebuild, err := c.dropIndexesForBulk(ctx, k)
+	return c.exec(ctx, "update changed objects", updateSQL(k))
+}
+
+// applyCreates inserts the new objects, through the bulk-load path when
+// they are many.
+func (c *committer) applyCreates(ctx context.Context, k *objectKind, creates int64) error {
+	rebuild, err := c.dropIndexesForBulk(ctx, k, creates)
 	if err != nil {
 		return err
 	}
@@ -186,13 +221,7 @@ func (c *committer) merge(ctx context.Context, k *objectKind) error {
 			return err
 		}
 	}
-	if err := c.exec(ctx, "find objects to delete", "CREATE TEMP TABLE "+k.gone+" ON COMMIT DROP AS "+c.goneSQL(k)); err != nil {
-		return err
-	}
-	if err := c.exec(ctx, "delete objects", deleteSQL(k)); err != nil {
-		return err
-	}
-	return c.count(ctx, k)
+	return nil
 }
 
 // where renders conditions as a WHERE clause; none gives "".
@@ -246,11 +275,7 @@ const defaultBulkCreates = 50000
 // returns the statements that rebuild them. The drop holds an exclusive
 // lock on the table until the commit ends, so readers wait for a bulk
 // load instead of seeing it half done.
-func (c *committer) dropIndexesForBulk(ctx context.Context, k *objectKind) ([]string, error) {
-	var creates int64
-	if err := c.tx.QueryRow(ctx, "SELECT count(*) FROM "+k.diff+" WHERE st = 'c'").Scan(&creates); err != nil {
-		return nil, fmt.Errorf("count new objects: %w", err)
-	}
+func (c *committer) dropIndexesForBulk(ctx context.Context, k *objectKind, creates int64) ([]string, error) {
 	if creates < c.s.db.bulkCreates {
 		return nil, nil
 	}
@@ -403,23 +428,25 @@ UPDATE ` + k.table + ` o SET version = o.version + 1, begin_on = @now, deleted =
 FROM ` + k.gone + ` g WHERE o.id = g.id`
 }
 
-// count adds the effect on one kind to the result.
-func (c *committer) count(ctx context.Context, k *objectKind) error {
+// count adds to the result the counts per type and fate that sql selects
+// (type, st, count) and returns the totals per fate.
+func (c *committer) count(ctx context.Context, k *objectKind, sql string) (map[string]int64, error) {
 	counts := map[store.ObjectKind]map[string]store.TypeCounts{
 		store.KindEntity: c.res.Entities, store.KindRelationship: c.res.Relationships, store.KindMapping: c.res.Mappings,
 	}[k.kind]
-	rows, err := c.tx.Query(ctx, `SELECT type, st, count(*) FROM `+k.diff+` WHERE st <> 'x' GROUP BY type, st
-		UNION ALL SELECT type, 'd', count(*) FROM `+k.gone+` GROUP BY type`)
+	rows, err := c.tx.Query(ctx, sql)
 	if err != nil {
-		return fmt.Errorf("count changes: %w", err)
+		return nil, fmt.Errorf("count changes: %w", err)
 	}
 	defer rows.Close()
+	totals := map[string]int64{}
 	for rows.Next() {
 		var typ, st string
 		var n int64
 		if err := rows.Scan(&typ, &st, &n); err != nil {
-			return fmt.Errorf("count changes: %w", err)
+			return nil, fmt.Errorf("count changes: %w", err)
 		}
+		totals[st] += n
 		tc := counts[typ]
 		switch st {
 		case "c", "r":
@@ -430,16 +457,13 @@ func (c *committer) count(ctx context.Context, k *objectKind) error {
 			tc.Unchanged += n
 		case "d":
 			tc.Deleted += n
-			if k == &entityKind {
-				c.goneEntities += n
-			}
 		}
 		counts[typ] = tc
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count changes: %w", err)
+		return nil, fmt.Errorf("count changes: %w", err)
 	}
-	return nil
+	return totals, nil
 }
 
 // maxDangling caps SyncResult.Dangling.
