@@ -2,13 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"database/sql"
 
 	"github.com/qgraph/qgraph/internal/store"
 )
 
 // namedMax is the :max parameter: the largest id before an insert.
-func namedMax(max int64) any { return sql.Named("max", max) }
+func namedMax(id int64) any { return sql.Named("max", id) }
 
 // Entity merge statements. They run in order inside the commit's
 // transaction; temp.gone and temp.changed are work tables.
@@ -115,9 +116,9 @@ func (c *committer) mergeEntities(ctx context.Context) error {
 		}
 	}
 
-	var max int64
-	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM entities`).Scan(&max); err != nil {
-		return err
+	var maxID int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM entities`).Scan(&maxID); err != nil {
+		return fmt.Errorf("read largest entity id: %w", err)
 	}
 	n, err = c.exec(ctx, "create entities", insertNewEntities)
 	if err != nil {
@@ -125,7 +126,7 @@ func (c *committer) mergeEntities(ctx context.Context) error {
 	}
 	if n > 0 {
 		for _, q := range []string{addNewClasses, logNewEntities} {
-			if _, err := c.exec(ctx, "create entities", q, namedMax(max)); err != nil {
+			if _, err := c.exec(ctx, "create entities", q, namedMax(maxID)); err != nil {
 				return err
 			}
 		}

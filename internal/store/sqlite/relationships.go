@@ -108,16 +108,16 @@ func (c *committer) mergeRelationships(ctx context.Context) error {
 			return err
 		}
 	}
-	var max int64
-	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM relationships`).Scan(&max); err != nil {
-		return err
+	var maxID int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM relationships`).Scan(&maxID); err != nil {
+		return fmt.Errorf("read largest relationship id: %w", err)
 	}
 	n, err = c.exec(ctx, "create relationships", insertNewRels)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
-		if _, err := c.exec(ctx, "create relationships", logNewRels, namedMax(max)); err != nil {
+		if _, err := c.exec(ctx, "create relationships", logNewRels, namedMax(maxID)); err != nil {
 			return err
 		}
 	}
