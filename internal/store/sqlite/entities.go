@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 
 	"github.com/qgraph/qgraph/internal/store"
 )
