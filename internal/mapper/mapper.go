@@ -157,8 +157,15 @@ func (m *Mapper) Resolve(ctx context.Context) (*Report, error) {
 	if err := r.changedMappings(ctx); err != nil {
 		return nil, err
 	}
-	if hi > st.ChangeSeq || !sameStrings(ruleNames(st.Rules), ruleNames(m.opts.Rules)) {
-		if err := r.evaluateRules(ctx, st.Rules); err != nil {
+	rulesChanged := !sameStrings(ruleNames(st.Rules), ruleNames(m.opts.Rules))
+	if hi > st.ChangeSeq || rulesChanged {
+		var only map[string]map[string]bool
+		if !rulesChanged && st.ChangeSeq > 0 {
+			if only, err = r.changedRuleValues(ctx, st.ChangeSeq, hi); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.evaluateRules(ctx, st.Rules, only); err != nil {
 			return nil, err
 		}
 	}

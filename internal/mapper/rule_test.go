@@ -148,10 +148,31 @@ func threatIntelRule(t *testing.T, st store.Store) {
 		}
 	})
 
-	resolve(t, newTestMapper(st, DefaultRules()[1:]))
+	m = newTestMapper(st, DefaultRules()[1:])
+	resolve(t, m)
 	t.Run("a dropped rule's relationships go", func(t *testing.T) {
 		if liveRel(t, st, ruleRelKey(toFinding, intel, ti2.Key, qualysScope, f300.Key)) != nil {
 			t.Error("relationship of the dropped rule is still live")
+		}
+	})
+
+	syncScope(t, st, store.UploadScope("misc"), store.Batch{Entities: []graph.Entity{hostEntity("aws_instance", arn, 0)}})
+	t.Run("a change without rule values evaluates no rule", func(t *testing.T) {
+		if rep := resolve(t, m); rep.RulesEvaluated != 0 {
+			t.Errorf("report = %+v, want no rule evaluated", rep)
+		}
+	})
+	vuln300 := vuln
+	vuln300.Key, vuln300.Properties = "vuln-qid:300", vuln.Properties.Clone()
+	vuln300.Properties["qid"] = "300"
+	syncScope(t, st, qualysScope, store.Batch{Entities: []graph.Entity{f100, f200, f300, vuln, vuln300}})
+	t.Run("a new target is linked by evaluating its value only", func(t *testing.T) {
+		rep := resolve(t, m)
+		if rep.RulesEvaluated != 1 || rep.RuleMatches != 1 || rep.RelationshipsPut != 1 {
+			t.Errorf("report = %+v, want 1 evaluation with 1 match put", rep)
+		}
+		if liveRel(t, st, ruleRelKey(toVuln, intel, ti2.Key, qualysScope, vuln300.Key)) == nil {
+			t.Error("ThreatIntel 300 HAS vulnerability \"300\" is missing")
 		}
 	})
 }

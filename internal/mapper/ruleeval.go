@@ -17,12 +17,20 @@ type ruleEntity struct {
 }
 
 // evaluateRules makes the relationships of every rule match the graph and
-// removes those of rules no longer configured.
-func (r *run) evaluateRules(ctx context.Context, prev []Rule) error {
+// removes those of rules no longer configured. With only non-nil, a rule is
+// evaluated just for the values only[rule] lists (the values changed
+// entities had or have), and skipped when it lists none.
+func (r *run) evaluateRules(ctx context.Context, prev []Rule, only map[string]map[string]bool) error {
 	current := map[string]bool{}
 	for _, rule := range r.m.opts.Rules {
 		current[rule.String()] = true
-		if err := r.evaluateRule(ctx, rule); err != nil {
+		var values map[string]bool
+		if only != nil {
+			if values = only[rule.String()]; len(values) == 0 {
+				continue
+			}
+		}
+		if err := r.evaluateRule(ctx, rule, values); err != nil {
 			return fmt.Errorf("evaluate mapping rule %s: %w", rule, err)
 		}
 	}
@@ -74,19 +82,33 @@ func (r *run) scanSide(ctx context.Context, q *query, fn func(*ruleEntity)) erro
 	})
 }
 
-// evaluateRule reads every source entity, looks up the targets holding one
-// of their values, and writes the difference to the stored relationships.
-func (r *run) evaluateRule(ctx context.Context, rule Rule) error {
+// evaluateRule reads the source entities (all of them, or those holding
+// one of values), looks up the targets holding one of their values, and
+// writes the difference to the stored relationships.
+func (r *run) evaluateRule(ctx context.Context, rule Rule, values map[string]bool) error {
 	r.report.RulesEvaluated++
 	var sources []*ruleEntity
 	byValue := map[string][]*ruleEntity{}
-	if err := r.scanSide(ctx, r.sideQuery(rule.Source, rule.SourceProperty, false), func(e *ruleEntity) {
+	addSource := func(e *ruleEntity) {
 		sources = append(sources, e)
 		for _, v := range e.values {
 			byValue[v] = append(byValue[v], e)
 		}
-	}); err != nil {
-		return fmt.Errorf("read sources: %w", err)
+	}
+	var only []any
+	for _, v := range sortedKeys(values) {
+		only = append(only, storedForms(v)...)
+	}
+	if values == nil {
+		if err := r.scanSide(ctx, r.sideQuery(rule.Source, rule.SourceProperty, false), addSource); err != nil {
+			return fmt.Errorf("read sources: %w", err)
+		}
+	}
+	for _, c := range chunks(only, chunkSize) {
+		q := r.sideQuery(rule.Source, rule.SourceProperty, true).sql(" AND ").prop("e", rule.SourceProperty).sql(" IN ").jsonIn(c)
+		if err := r.scanSide(ctx, q, addSource); err != nil {
+			return fmt.Errorf("read sources: %w", err)
+		}
 	}
 	var forms []any
 	for _, v := range sortedKeys(byValue) {
@@ -115,22 +137,33 @@ func (r *run) evaluateRule(ctx context.Context, rule Rule) error {
 		}
 	}
 	r.report.RuleMatches += int64(len(want))
-	have := map[string]bool{}
-	var ids []any
+	// Stored relationships of the rule leave the sources read; when only
+	// some values are evaluated, those reaching targets that hold one of
+	// them are stale too if their source no longer has it.
+	ends := map[string][]any{"from_id": nil, "to_id": nil}
 	for _, s := range sources {
-		ids = append(ids, s.id)
+		ends["from_id"] = append(ends["from_id"], s.id)
 	}
-	for _, c := range chunks(ids, chunkSize) {
-		q := newQuery(r.d).sql("SELECT r.key FROM relationships r WHERE r.from_id IN ").in(c).
-			sql(" AND r.scope = ").arg(store.MapperScope).sql(" AND ").notDeleted("r")
-		err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
-			if k := rowString(row[0]); strings.HasPrefix(k, prefix) {
-				have[k] = true
+	for _, c := range chunks(only, chunkSize) {
+		q := r.sideQuery(rule.Target, rule.TargetProperty, true).sql(" AND ").prop("e", rule.TargetProperty).sql(" IN ").jsonIn(c)
+		if err := r.scanSide(ctx, q, func(t *ruleEntity) { ends["to_id"] = append(ends["to_id"], t.id) }); err != nil {
+			return fmt.Errorf("read targets: %w", err)
+		}
+	}
+	have := map[string]bool{}
+	for _, side := range []string{"from_id", "to_id"} {
+		for _, c := range chunks(ends[side], chunkSize) {
+			q := newQuery(r.d).sql("SELECT r.key FROM relationships r WHERE r." + side + " IN ").in(c).
+				sql(" AND r.scope = ").arg(store.MapperScope).sql(" AND ").notDeleted("r")
+			err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
+				if k := rowString(row[0]); strings.HasPrefix(k, prefix) {
+					have[k] = true
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("read stored relationships: %w", err)
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("read stored relationships: %w", err)
 		}
 	}
 	for _, k := range sortedKeys(want) {
@@ -168,4 +201,52 @@ func (r *run) dropRule(ctx context.Context, rule Rule) error {
 		}
 	}
 	return nil
+}
+
+// incrementalRuleChanges bounds the change-log entries read to evaluate the
+// rules for changed values only; a larger window re-evaluates every rule.
+const incrementalRuleChanges = 50000
+
+// changedRuleValues reads the entity changes in (after, hi] and returns,
+// per rule, the comparison forms of the rule properties that changed
+// entities had or have. It returns nil when the window is too large.
+func (r *run) changedRuleValues(ctx context.Context, after, hi int64) (map[string]map[string]bool, error) {
+	if hi-after > incrementalRuleChanges {
+		return nil, nil
+	}
+	out := map[string]map[string]bool{}
+	for _, rule := range r.m.opts.Rules {
+		out[rule.String()] = map[string]bool{}
+	}
+	for cursor := after; cursor < hi; {
+		cs, err := r.st.Changes(ctx, store.ChangeFilter{AfterSeq: cursor, Limit: r.m.opts.PageSize})
+		if err != nil {
+			return nil, fmt.Errorf("read changes after seq %d: %w", cursor, err)
+		}
+		if len(cs) == 0 {
+			break
+		}
+		for _, c := range cs {
+			if c.Seq > hi {
+				return out, nil
+			}
+			cursor = c.Seq
+			if c.Kind != store.KindEntity || c.Scope == store.MapperScope {
+				continue
+			}
+			for _, rule := range r.m.opts.Rules {
+				set := out[rule.String()]
+				for _, props := range []graph.Properties{c.Old, c.New} {
+					for _, name := range []string{rule.SourceProperty, rule.TargetProperty} {
+						if v, ok := props[name]; ok {
+							for _, cv := range canonicalValues(v) {
+								set[cv] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out, nil
 }
