@@ -34,9 +34,11 @@
 //     changes cost no scan. An arriving entity with a placeholder's _type
 //     and _key adopts it directly: the placeholder's relationships are
 //     re-pointed and no scan is needed.
-//   - Global rules are re-evaluated after any change, reading every source
-//     entity and the targets holding their values through the property
-//     index, and writing only the difference.
+//   - Global rules are evaluated after a change: for a small change window
+//     only for the values changed entities had or have (reading the
+//     sources and targets holding them through the property index), for a
+//     large one (or a changed rule set) for every source; either way only
+//     the difference is written.
 //
 // Goroutine-safety: a Mapper may be shared, but Resolve calls must not
 // overlap (the store refuses a second open sync of the mapper scope).
