@@ -6,7 +6,8 @@
 # usage: bench/j1ql.sh [small|large|HOSTS:DETECTIONS_PER_HOST] [RUNS]
 #   large (default) 76,000 hosts × 33 detections (about 2,500,000 detections)
 # The store is kept in $QGRAPH_BENCH_DB (default /tmp/qgraph-j1ql-<size>.db)
-# so that later runs skip the sync; delete it to rebuild.
+# so that later runs skip the sync; delete it to rebuild. A query stops
+# repeating after QGRAPH_BENCH_BUDGET (default 30s) of runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
