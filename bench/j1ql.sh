@@ -57,5 +57,5 @@ EOC
 fi
 
 echo "J1QL benchmark on $db, $runs runs per query, $(nproc) cores"
-QGRAPH_BENCH_DB="$db" QGRAPH_BENCH_RUNS="$runs" go test -run '^$' -bench BenchmarkManagedQuestions -benchtime 1x -v ./internal/j1ql/ \
+QGRAPH_BENCH_DB="$db" QGRAPH_BENCH_RUNS="$runs" go test -timeout 3h -run '^$' -bench BenchmarkManagedQuestions -benchtime 1x -v ./internal/j1ql/ \
   | grep -v '^goos\|^goarch\|^pkg\|^cpu'
