@@ -76,12 +76,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
 	base := "file:" + url.PathEscape(path)
+	// Page caches: 8 MiB for the state and jobs writer, 16 MiB per reader,
+	// 32 MiB per sync session; memory stays flat in the size of a sync.
 	writerDSN := base + "?_txlock=immediate" +
 		"&_pragma=" + busy +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(0)" +
-		"&_pragma=cache_size(-65536)" +
+		"&_pragma=cache_size(-8192)" +
 		"&_pragma=temp_store(FILE)"
 	readerDSN := base + "?_pragma=" + busy +
 		"&_pragma=query_only(1)" +
@@ -89,7 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sessionDSN := base + "?_pragma=" + busy +
 		"&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(0)" +
-		"&_pragma=cache_size(-65536)" +
+		"&_pragma=cache_size(-32768)" +
 		"&_pragma=temp_store(FILE)"
 
 	writer, err := sql.Open("sqlite", writerDSN)
