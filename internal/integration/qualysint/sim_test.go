@@ -168,6 +168,7 @@ func TestSimIncrementalAndReconcile(t *testing.T) {
 	b := newSimBundle(t, smallSim())
 	b.sync(t, true)
 	before := b.entities(t, TypeHostFinding)
+	webBefore := b.entities(t, TypeWebFinding)
 	t0 := b.sim.Now()
 	if err := b.sim.Advance(5 * 24 * time.Hour); err != nil {
 		t.Fatal(err)
@@ -181,6 +182,12 @@ func TestSimIncrementalAndReconcile(t *testing.T) {
 	for k := range before {
 		if _, ok := after[k]; !ok {
 			t.Errorf("incremental sync lost finding %s", k)
+		}
+	}
+	webAfter := b.entities(t, TypeWebFinding)
+	for k := range webBefore {
+		if _, ok := webAfter[k]; !ok {
+			t.Errorf("incremental sync lost web-app finding %s", k)
 		}
 	}
 	added, closed := 0, 0

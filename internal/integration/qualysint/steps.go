@@ -333,7 +333,10 @@ func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) er
 	if len(apps) == 0 {
 		return nil
 	}
-	p := qualys.FindingParams{WebAppIDs: apps, LastDetectedAfter: since, Types: q.WASFindingTypes, Severities: q.WASFindingSeverities}
+	// The window follows the last test, not the last detection, so that a
+	// finding fixed since the last run (re-tested, not re-detected) is
+	// read again and closed.
+	p := qualys.FindingParams{WebAppIDs: apps, LastTestedAfter: since, Types: q.WASFindingTypes, Severities: q.WASFindingSeverities}
 	defer j.countPages(s, qualys.EndpointFindings)()
 	var n, skipped int64
 	err := j.client.WebAppFindings(ctx, p, func(f *qualys.Finding) error {
