@@ -70,7 +70,7 @@ func (r *run) moveRelationships(ctx context.Context, phID int64, ph, to endpoint
 	for _, side := range []string{"from_id", "to_id"} {
 		q := newQuery(r.d).sql("SELECT r.key, r.type, r.class, ").propsText("r").
 			sql(", f.scope, f.key, o.scope, o.key FROM relationships r JOIN entities f ON f.id = r.from_id JOIN entities o ON o.id = r.to_id WHERE r." + side + " = ").
-			arg(phID).sql(" AND r.scope = ").arg(store.MapperScope).sql(" AND ").notDeleted("r")
+			arg(phID).sql(" AND ").relScope("r", store.MapperScope).sql(" AND ").notDeleted("r")
 		var rels []graph.Relationship
 		err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
 			rel := graph.Relationship{Key: rowString(row[0]), Type: rowString(row[1]), Class: rowString(row[2]),

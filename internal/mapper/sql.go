@@ -111,6 +111,19 @@ func (q *query) classesText(alias string) *query {
 	return q.sql(alias + ".classes")
 }
 
+// relScope appends "alias.scope = <scope>" for a relationship that was
+// found through an endpoint index. In SQLite the column is written +scope so
+// that the planner does not trade the endpoint index for the (scope, key)
+// one and walk every relationship of the scope.
+func (q *query) relScope(alias, scope string) *query {
+	if q.d == store.Postgres {
+		q.sql(alias + ".scope = ")
+	} else {
+		q.sql("+" + alias + ".scope = ")
+	}
+	return q.arg(scope)
+}
+
 // notDeleted appends the live-row condition in the form the partial
 // indexes use.
 func (q *query) notDeleted(alias string) *query {
