@@ -69,7 +69,7 @@ func (r *run) adopt(ctx context.Context, changed []*changedEntity) (map[string]b
 func (r *run) moveRelationships(ctx context.Context, phID int64, ph, to endpoint) error {
 	for _, side := range []string{"from_id", "to_id"} {
 		q := newQuery(r.d).sql("SELECT r.key, r.type, r.class, ").propsText("r").
-			sql(", f.scope, f.key, o.scope, o.key FROM relationships r JOIN entities f ON f.id = r.from_id JOIN entities o ON o.id = r.to_id WHERE r." + side + " = ").
+			sql(", f.scope, f.key, o.scope, o.key FROM relationships r JOIN entities f ON f.id = r.from_id JOIN entities o ON o.id = r.to_id WHERE r."+side+" = ").
 			arg(phID).sql(" AND ").relScope("r", store.MapperScope).sql(" AND ").notDeleted("r")
 		var rels []graph.Relationship
 		err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {

@@ -279,7 +279,7 @@ func (r *run) existingRelationships(ctx context.Context, recs []*store.MappingRe
 	for _, scope := range sortedKeys(byScope) {
 		for _, c := range chunks(byScope[scope], chunkSize) {
 			for _, dir := range [][2]string{{"from_id", "to_id"}, {"to_id", "from_id"}} {
-				q := newQuery(r.d).sql("SELECT s.key, r.key, o.scope, o.key FROM entities s JOIN relationships r ON r." + dir[0] + " = s.id JOIN entities o ON o.id = r." + dir[1]).
+				q := newQuery(r.d).sql("SELECT s.key, r.key, o.scope, o.key FROM entities s JOIN relationships r ON r."+dir[0]+" = s.id JOIN entities o ON o.id = r."+dir[1]).
 					sql(" WHERE s.scope = ").arg(scope).sql(" AND s.key IN ").in(c).
 					sql(" AND ").relScope("r", store.MapperScope).sql(" AND ").notDeleted("r")
 				err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {

@@ -153,7 +153,7 @@ func (r *run) evaluateRule(ctx context.Context, rule Rule, values map[string]boo
 	have := map[string]bool{}
 	for _, side := range []string{"from_id", "to_id"} {
 		for _, c := range chunks(ends[side], chunkSize) {
-			q := newQuery(r.d).sql("SELECT r.key FROM relationships r WHERE r." + side + " IN ").in(c).
+			q := newQuery(r.d).sql("SELECT r.key FROM relationships r WHERE r."+side+" IN ").in(c).
 				sql(" AND ").relScope("r", store.MapperScope).sql(" AND ").notDeleted("r")
 			err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
 				if k := rowString(row[0]); strings.HasPrefix(k, prefix) {
