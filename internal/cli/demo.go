@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/qgraph/qgraph/internal/j1ql"
 	"github.com/qgraph/qgraph/internal/qualys/sim"
 	"github.com/qgraph/qgraph/internal/store"
+	"github.com/qgraph/qgraph/internal/store/backend"
 	"github.com/qgraph/qgraph/questions"
 )
 
@@ -89,12 +91,12 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 	df := *f
 	df.DSN = opts.DSN
-	st, err := df.OpenStore(ctx)
+	st, err := df.CreateStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(f.IO.ErrOut, "Full sync into %s\n", opts.DSN)
+	fmt.Fprintf(f.IO.ErrOut, "Full sync into %s\n", backend.Redact(opts.DSN))
 	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) { o.Now = qs.Now })
 	if rep != nil {
 		writeReport(f.IO.Out, rep)
@@ -111,7 +113,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	if rep.Failed() {
 		return withExitCode(ExitJobFailed, errors.New("the demo sync had failed steps"))
 	}
-	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; query it with: qgraph --db %s query 'FIND Host THAT HAS qualys_host_finding WITH open=true'\n", opts.DSN, opts.DSN)
+	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; query it with: qgraph --db %s query 'FIND Host THAT HAS qualys_host_finding WITH open=true'\n", backend.Redact(opts.DSN), shellQuote(backend.Redact(opts.DSN)))
 	return nil
 }
 
@@ -193,4 +195,20 @@ func runManagedQuestions(ctx context.Context, w io.Writer, st store.Store) error
 		fmt.Fprintf(w, "\n%d managed question(s) had no answer on this data\n", empty)
 	}
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path characters, so a printed command can be pasted as it is.
+func shellQuote(s string) string {
+	plain := true
+	for _, r := range s {
+		if !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '@' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			plain = false
+			break
+		}
+	}
+	if plain && s != "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

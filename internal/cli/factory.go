@@ -53,8 +53,16 @@ func NewFactory(io IOStreams) *Factory {
 	return f
 }
 
-// OpenStore opens the store named by the --db flag.
+// OpenStore opens the existing store named by the --db flag; an embedded
+// store file that does not exist is an error, so a mistyped path never reads
+// as an empty graph.
 func (f *Factory) OpenStore(ctx context.Context) (store.Store, error) {
+	return backend.Open(ctx, f.DSN, backend.Options{Logger: f.Logger(), MustExist: true})
+}
+
+// CreateStore opens the store named by the --db flag, creating it when it
+// does not exist yet. Commands that write a graph (sync, upload, demo) use it.
+func (f *Factory) CreateStore(ctx context.Context) (store.Store, error) {
 	return backend.Open(ctx, f.DSN, backend.Options{Logger: f.Logger()})
 }
 

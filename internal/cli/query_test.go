@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,7 +49,7 @@ func TestQueryExplain(t *testing.T) {
 }
 
 func TestQueryJSONOnEmptyStore(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "q.db")
+	dsn := newEmptyStore(t)
 	for _, format := range []string{"json", "table", "csv"} {
 		out, _, err := runQueryCmd(t, dsn, "query", "--format", format, "FIND Host AS h RETURN count(h) AS n")
 		if err != nil {
@@ -80,7 +79,7 @@ func TestQueryJSONOnEmptyStore(t *testing.T) {
 }
 
 func TestQuestionsCommands(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "q.db")
+	dsn := newEmptyStore(t)
 	out, _, err := runQueryCmd(t, dsn, "questions", "list")
 	if err != nil || !strings.Contains(out, "qualys-open-findings-by-severity") {
 		t.Fatalf("list: %v\n%s", err, out)

@@ -63,7 +63,7 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		}
 		instances = []config.Instance{*in}
 	}
-	st, err := f.OpenStore(ctx)
+	st, err := f.CreateStore(ctx)
 	if err != nil {
 		return err
 	}

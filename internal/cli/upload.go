@@ -86,7 +86,7 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 		defer file.Close()
 		in = file
 	}
-	st, err := f.OpenStore(ctx)
+	st, err := f.CreateStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ type Target struct {
 func ParseDSN(dsn string) (Target, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
-		dsn = DefaultDSN
+		return Target{}, fmt.Errorf("parse DSN: empty (expected a file path, sqlite://PATH or postgres://USER@HOST:PORT/DB)")
 	}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
@@ -55,9 +55,26 @@ func ParseDSN(dsn string) (Target, error) {
 	case strings.Contains(dsn, "://"):
 		scheme := dsn[:strings.Index(dsn, "://")]
 		return Target{}, fmt.Errorf("parse DSN: unknown scheme %q (expected a file path, sqlite://PATH or postgres://…)", scheme)
+	case looksLikeKeyValueDSN(dsn):
+		return Target{}, fmt.Errorf("parse DSN: key=value connection strings are not supported; write PostgreSQL as postgres://USER@HOST:PORT/DB?sslmode=disable")
 	default:
 		return Target{Kind: SQLite, Path: dsn}, nil
 	}
+}
+
+// looksLikeKeyValueDSN reports whether dsn is a libpq-style "host=… dbname=…"
+// string, which would otherwise be taken for a file name.
+func looksLikeKeyValueDSN(dsn string) bool {
+	for _, field := range strings.Fields(dsn) {
+		name, _, ok := strings.Cut(field, "=")
+		switch strings.ToLower(name) {
+		case "host", "hostaddr", "port", "dbname", "user", "password", "sslmode":
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // redact renders u without its password.

@@ -12,7 +12,9 @@ func TestParseDSN(t *testing.T) {
 		want    Target
 		wantErr string
 	}{
-		{"", Target{Kind: SQLite, Path: DefaultDSN}, ""},
+		{"", Target{}, "empty"},
+		{"host=db user=me password=KVSecret dbname=x", Target{}, "key=value"},
+		{"my graph.db", Target{Kind: SQLite, Path: "my graph.db"}, ""},
 		{"./x.db", Target{Kind: SQLite, Path: "./x.db"}, ""},
 		{"sqlite:///var/lib/q.db", Target{Kind: SQLite, Path: "/var/lib/q.db"}, ""},
 		{"sqlite://rel.db", Target{Kind: SQLite, Path: "rel.db"}, ""},
@@ -30,7 +32,7 @@ func TestParseDSN(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("ParseDSN(%q) error = %v, want %q", tt.dsn, err, tt.wantErr)
 				}
-				if strings.Contains(err.Error(), "s3cret") {
+				if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "KVSecret") {
 					t.Fatalf("error leaks the password: %v", err)
 				}
 				return
