@@ -137,6 +137,7 @@ type Client struct {
 	jitter    func() float64
 	limits    *foLimiter
 	stats     *statsRecorder
+	clock     serverClock
 }
 
 // New validates opts and returns a Client.

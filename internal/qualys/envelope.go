@@ -246,6 +246,18 @@ func foPage(x *xmlReader, endpoint, rootName string, status int, lists map[strin
 				}
 				continue
 			}
+			if f.Name.Local == "DATETIME" {
+				// The server's clock when it answered; a value that does
+				// not parse is not worth failing the page for.
+				b, err := x.textBytes()
+				if err != nil {
+					return "", err
+				}
+				if t, ok := parseTime(b); ok {
+					x.serverTime = t
+				}
+				continue
+			}
 			if f.Name.Local == "WARNING" {
 				if next, err = decodeWarning(x); err != nil {
 					return "", err

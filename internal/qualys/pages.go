@@ -58,6 +58,7 @@ func (c *Client) page(ctx context.Context, cl *call, decode func(x *xmlReader, s
 	x := newXMLReader(resp.body)
 	records := 0
 	err = decode(x, resp.http.StatusCode, &records)
+	c.clock.observe(x.serverTime)
 	offset := x.offset()
 	resp.close()
 	c.log.Debug("qualys page", "endpoint", cl.endpoint, "page", cl.page, "records", records,

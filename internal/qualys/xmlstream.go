@@ -15,6 +15,8 @@ import (
 // element.
 type xmlReader struct {
 	s *scanner
+	// serverTime is the RESPONSE/DATETIME of an FO document, once read.
+	serverTime time.Time
 }
 
 func newXMLReader(r io.Reader) *xmlReader {

@@ -27,6 +27,9 @@ type Client interface {
 	WebApps(ctx context.Context, p qualys.WebAppParams, fn func(*qualys.WebApp) error) error
 	WebAppFindings(ctx context.Context, p qualys.FindingParams, fn func(*qualys.Finding) error) error
 	Stats() qualys.Stats
+	// ServerTime is the latest time the Qualys servers reported in the
+	// answers received so far; zero when none did.
+	ServerTime() time.Time
 }
 
 // Step ids.
@@ -95,7 +98,10 @@ func Steps(inst config.Instance, client Client, pv *qualys.PortalVersion, full b
 		{ID: StepAccount, Name: "Fetch Account Details", Types: accountStepTypes, Run: j.account},
 		{ID: StepServices, Name: "Fetch Services", DependsOn: []string{StepAccount}, Types: servicesStepTypes, Run: j.services},
 		{ID: StepHostIDs, Name: "Fetch Scanned Host IDs", Run: j.scannedHostIDs},
-		{ID: StepHostDetails, Name: "Fetch Scanned Host Details", DependsOn: []string{StepServices, StepHostIDs}, Types: hostScansTypes, Run: j.hostDetails},
+		// An incremental run lists only the hosts scanned in its window, so
+		// it upserts host targets and deletes none; only a full run, which
+		// lists every host, replaces them.
+		{ID: StepHostDetails, Name: "Fetch Scanned Host Details", DependsOn: []string{StepServices, StepHostIDs}, Types: hostScansTypes, PartialTypes: partial(hostScansTypes), Run: j.hostDetails},
 		{ID: StepHostDetections, Name: "Fetch Scanned Host Findings", DependsOn: []string{StepHostDetails}, Types: hostFindingStepTypes, PartialTypes: partial(hostFindingStepTypes), Run: j.hostDetections},
 		{ID: StepWebApps, Name: "Fetch Scanned Web Apps", DependsOn: []string{StepServices}, Types: webAppStepTypes, Run: j.webApps,
 			Disabled: !q.IngestWebAppScans, DisabledReason: "ingestWebAppScans is false"},
@@ -116,8 +122,19 @@ func (j *job) services(ctx context.Context, s *integration.StepContext) error {
 	return s.AddRelationships(ctx, rs...)
 }
 
+// serverNow is the time the windows and high-water marks follow: the
+// latest time Qualys reported in its answers so far, so that a local clock
+// ahead of (or behind) the server's neither hides nor skips anything
+// Qualys stamps. Before any answer carried a time it is the job's clock.
+func (j *job) serverNow(s *integration.StepContext) time.Time {
+	if t := j.client.ServerTime(); !t.IsZero() {
+		return t
+	}
+	return s.Now()
+}
+
 // scannedSince is the start of the host and web-app window: the last
-// minScannedSinceDays, or unbounded on a full run.
+// minScannedSinceDays before now, or unbounded on a full run.
 func (j *job) scannedSince(now time.Time) time.Time {
 	if j.full {
 		return time.Time{}
@@ -128,7 +145,9 @@ func (j *job) scannedSince(now time.Time) time.Time {
 func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
 
 func (j *job) scannedHostIDs(ctx context.Context, s *integration.StepContext) error {
-	p := qualys.HostListParams{ProcessedAfter: j.scannedSince(s.Now()), ProcessedBefore: s.Now()}
+	// No upper bound: one taken from the local clock would hide every host
+	// Qualys processed at a later server time.
+	p := qualys.HostListParams{ProcessedAfter: j.scannedSince(j.serverNow(s))}
 	defer j.countPages(s, qualys.EndpointHostList)()
 	var ids []int64
 	err := j.client.ScannedHostIDs(ctx, p, func(id int64) error {
@@ -202,9 +221,11 @@ func (j *job) hostTagged(a *qualys.HostAsset) bool {
 // its new marks: the window starts at the dataset's high-water mark, or at
 // now − days when there is none, when it is older than that, or when the
 // configured days reach further back than what was read before (back-fill).
-// A full run reads without a start.
-func (j *job) window(s *integration.StepContext, dataset string, d float64) time.Time {
-	now := s.Now()
+// A full run reads without a start. now must be the server's time read
+// before the dataset is read (serverNow): it becomes the next mark, and the
+// read has no upper bound, so whatever Qualys stamps from then on is read
+// by the next run.
+func (j *job) window(s *integration.StepContext, now time.Time, dataset string, d float64) time.Time {
 	floor := now.Add(-days(d))
 	mark, from := s.HighWaterMark(dataset), s.HighWaterMark(dataset+".from")
 	since, newFrom := mark, from
@@ -224,7 +245,7 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 	ids, haveHosts := j.hostIDs, j.haveHost
 	j.mu.Unlock()
 	q := j.inst.Qualys
-	since := j.window(s, DatasetDetections, q.MinFindingsSinceDays)
+	since := j.window(s, j.serverNow(s), DatasetDetections, q.MinFindingsSinceDays)
 	if !haveHosts {
 		s.MarkPartial("the scanned host list is not available")
 		return errors.New("no host list: fetch-scanned-host-ids did not finish")
@@ -233,15 +254,14 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 		return nil
 	}
 	p := qualys.DetectionParams{
-		HostIDs:       ids,
-		UpdatedSince:  since,
-		UpdatedBefore: s.Now(),
-		Severities:    q.VMDRFindingSeverities,
-		Statuses:      q.VMDRFindingStatuses,
-		ShowResults:   len(q.VMDRFindingResultQIDs) > 0,
-		ShowIGs:       j.opts.Types["Info"],
-		IncludeTags:   q.IncludeOnlyDetectionTags,
-		ShowQDS:       true,
+		HostIDs:      ids,
+		UpdatedSince: since,
+		Severities:   q.VMDRFindingSeverities,
+		Statuses:     q.VMDRFindingStatuses,
+		ShowResults:  len(q.VMDRFindingResultQIDs) > 0,
+		ShowIGs:      j.opts.Types["Info"],
+		IncludeTags:  q.IncludeOnlyDetectionTags,
+		ShowQDS:      true,
 	}
 	s.Logger.Info("reading detections", "hosts", len(ids), "updatedSince", isoWindow(since))
 	defer j.countPages(s, qualys.EndpointHostDetections)()
@@ -296,7 +316,7 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
 	q := j.inst.Qualys
 	scanned := true
-	p := qualys.WebAppParams{IDs: q.WebAppScanApplicationIDs, Scanned: &scanned, LastScanAfter: j.scannedSince(s.Now())}
+	p := qualys.WebAppParams{IDs: q.WebAppScanApplicationIDs, Scanned: &scanned, LastScanAfter: j.scannedSince(j.serverNow(s))}
 	defer j.countPages(s, qualys.EndpointWebApps)()
 	var ids []int64
 	err := j.client.WebApps(ctx, p, func(w *qualys.WebApp) error {
@@ -326,7 +346,19 @@ func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
 
 func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) error {
 	q := j.inst.Qualys
-	since := j.window(s, DatasetWebAppFindings, q.MinFindingsSinceDays)
+	since := j.window(s, j.serverNow(s), DatasetWebAppFindings, q.MinFindingsSinceDays)
+	// WAS answers carry no server time, so the next mark follows the data:
+	// the latest test date read, a second early so that a finding tested
+	// in that same second but not yet visible is read again next time.
+	// With nothing read the window's start stays the mark.
+	var lastTested time.Time
+	defer func() {
+		mark := since
+		if t := lastTested.Add(-time.Second); t.After(mark) {
+			mark = t
+		}
+		s.SetHighWaterMark(DatasetWebAppFindings, mark)
+	}()
 	j.mu.Lock()
 	apps := j.webAppIDs
 	j.mu.Unlock()
@@ -340,6 +372,9 @@ func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) er
 	defer j.countPages(s, qualys.EndpointFindings)()
 	var n, skipped int64
 	err := j.client.WebAppFindings(ctx, p, func(f *qualys.Finding) error {
+		if f.LastTested.After(lastTested) {
+			lastTested = f.LastTested
+		}
 		e, ok := WebFinding(f, &j.opts)
 		if !ok {
 			skipped++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/qgraph/qgraph/internal/config"
 	"github.com/qgraph/qgraph/internal/integration"
@@ -36,7 +37,8 @@ func (noWASClient) WebApps(context.Context, qualys.WebAppParams, func(*qualys.We
 func (noWASClient) WebAppFindings(context.Context, qualys.FindingParams, func(*qualys.Finding) error) error {
 	return errors.New("not called")
 }
-func (noWASClient) Stats() qualys.Stats { return qualys.Stats{} }
+func (noWASClient) Stats() qualys.Stats   { return qualys.Stats{} }
+func (noWASClient) ServerTime() time.Time { return time.Time{} }
 
 func TestSubscriptionWithoutWASKeepsWASData(t *testing.T) {
 	b := newSimBundle(t, smallSim())
