@@ -26,6 +26,10 @@ type hostTarget struct {
 	GCPProjectID        string
 	AzureVMSourceID     string
 	AzureSubscriptionID string
+
+	// full is the Host entity built from the host asset (zero for a
+	// fallback target); every mapping to the host carries it.
+	full graph.Entity
 }
 
 // HostTarget converts an Asset Management host asset into the Host entity
@@ -128,7 +132,9 @@ func HostTarget(a *qualys.HostAsset) (graph.Entity, hostTarget) {
 	}
 	p["id"] = stringList(ids...)
 	setList(p, "tags", tagNames...)
-	return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}, t
+	e := graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}
+	t.full = graph.Entity{Key: e.Key, Type: e.Type, Class: []string{"Host"}, Properties: p.Clone()}
+	return e, t
 }
 
 // fallbackTarget is the Host of a detection whose host has no host asset:
@@ -139,9 +145,15 @@ func fallbackTarget(h *qualys.DetectionHost) hostTarget {
 	return hostTarget{Type: TypeDiscoveredHost, Key: DiscoveredHostKey(h.ID), Name: hostname, Hostname: hostname, QWebID: h.ID, FQDN: fqdn}
 }
 
-// entity is the small Host entity used as the target of a finding's HAS
-// link; the full entity comes with the SCANS link.
+// entity is the target entity of a finding's HAS link. For a host with a
+// host asset it is the same entity its SCANS link carries, so that the
+// placeholder the mapper makes does not depend on which link it reads
+// last; a host without one (fallbackTarget) gets a small entity from the
+// detection's host record.
 func (t *hostTarget) entity() graph.Entity {
+	if t.full.Key != "" {
+		return graph.Entity{Key: t.full.Key, Type: t.full.Type, Class: []string{"Host"}, Properties: t.full.Properties.Clone()}
+	}
 	p := graph.Properties{"name": t.Name, "displayName": t.Name, "hostname": t.Hostname, "qualysQwebHostId": t.QWebID, "scannedBy": "qualys"}
 	setString(p, "fqdn", t.FQDN)
 	return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}
