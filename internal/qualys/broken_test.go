@@ -44,11 +44,14 @@ func TestBrokenResponses(t *testing.T) {
 		wantIs      error
 		wantRecords int
 		wantOffset  bool
+		// cutOff: the body was cut off, so the page is read again until
+		// the retries run out (5 reads with the default policy).
+		cutOff bool
 	}{
-		{name: "truncated mid-host", contentType: "application/xml", body: full, cut: 900, wantIs: ErrMalformed, wantRecords: 1, wantOffset: true},
+		{name: "truncated mid-host", contentType: "application/xml", body: full, cut: 900, wantIs: ErrMalformed, wantRecords: 1, wantOffset: true, cutOff: true},
 		{name: "truncated before the end of the root", contentType: "application/xml",
 			body:   func(ids []string) string { return strings.TrimSuffix(full(ids), "</HOST_LIST_VM_DETECTION_OUTPUT>\n") },
-			wantIs: ErrMalformed, wantRecords: 3, wantOffset: true},
+			wantIs: ErrMalformed, wantRecords: 3, wantOffset: true, cutOff: true},
 		{name: "corrupt bytes in a detection", contentType: "application/xml",
 			body: func(ids []string) string {
 				return strings.Replace(full(ids), "<QID>38001</QID>", "<QID>38\xff\xfe01</QID>", 1)
@@ -89,12 +92,18 @@ func TestBrokenResponses(t *testing.T) {
 			if tt.wantOffset && tt.name != "empty body" {
 				contains(t, "message", err.Error(), "at byte")
 			}
-			eq(t, "records delivered before the break", len(got), tt.wantRecords)
+			reads := 1
+			if tt.cutOff {
+				reads = 5
+			}
+			// Each read delivers the records decoded before the break.
+			eq(t, "records delivered before the break", len(got), tt.wantRecords*reads)
 			eq(t, "records in the error", pe.Records, tt.wantRecords)
 			for _, h := range got {
 				eq(t, "complete host", len(h.Detections), 3)
 			}
 			st := c.Stats().ByEndpoint[EndpointHostDetections]
+			eq(t, "retried", st.Retried, int64(reads-1))
 			eq(t, "failed", st.Failed, int64(1))
 			eq(t, "fetched", st.Fetched, int64(0))
 		})

@@ -38,10 +38,17 @@
 // codes 2000/2001/2003/2011, QPS responseCode errors) are returned as
 // *APIError without retrying.
 //
-// A page whose body breaks (truncated, corrupt bytes, wrong content type)
+// A page whose body was cut off (it ended early, the connection broke
+// mid-body, or the document ends before its root closes) is read again with
+// the same bounded backoff as a 5xx answer. Records the broken read had
+// decoded were already delivered and are delivered again by the retry, so
+// callers treat records as upserts by key. A body that arrived whole but
+// does not decode (corrupt bytes, wrong content type) is not read again: it
+// usually repeats. When the retries run out, or for such a body, the page
 // fails with a *PageError naming the endpoint, the page and the byte offset;
 // records of that page delivered before the break were complete records, but
-// the page as a whole is reported failed, never as complete. When a call
+// the page as a whole is reported failed, never as complete. ServerTime
+// reports the server's clock from the answers' RESPONSE/DATETIME. When a call
 // spans several pages, a failed page does not stop the others: the call
 // returns every page error joined (use errors.As to find the *PageError
 // values), and counts them in Stats. Authentication failures, a callback

@@ -124,10 +124,17 @@ func (e *PageError) Error() string {
 // Unwrap returns the cause.
 func (e *PageError) Unwrap() error { return e.Err }
 
-// decodeError is a body that could not be decoded; it matches ErrMalformed.
+// errCutOff is matched by the errors of a body that was cut off: it ended
+// early, the connection broke while it was read, or the document ends
+// before its root element closes. Such a page is fetched again.
+var errCutOff = errors.New("qualys: response body cut off")
+
+// decodeError is a body that could not be decoded; it matches ErrMalformed,
+// and errCutOff when cut is set.
 type decodeError struct {
 	msg string
 	err error
+	cut bool
 }
 
 func (e *decodeError) Error() string {
@@ -137,11 +144,27 @@ func (e *decodeError) Error() string {
 	return e.msg
 }
 func (e *decodeError) Unwrap() []error {
-	if e.err != nil {
-		return []error{ErrMalformed, e.err}
+	out := []error{ErrMalformed}
+	if e.cut {
+		out = append(out, errCutOff)
 	}
-	return []error{ErrMalformed}
+	if e.err != nil {
+		out = append(out, e.err)
+	}
+	return out
 }
+
+// readError is a failure to read the body (a reset or a stall mid-body);
+// it matches errCutOff and the cause.
+type readError struct {
+	offset int64
+	err    error
+}
+
+func (e *readError) Error() string {
+	return fmt.Sprintf("read body at byte %d: %v", e.offset, e.err)
+}
+func (e *readError) Unwrap() []error { return []error{errCutOff, e.err} }
 
 func malformed(format string, args ...any) error {
 	return &decodeError{msg: fmt.Sprintf(format, args...)}

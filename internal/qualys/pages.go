@@ -43,7 +43,42 @@ func (e *emitter[T]) emit(ctx context.Context, v T) error {
 // page sends one page request and decodes its body with decode, which
 // counts the records it delivers in *records. Failures come back as
 // *PageError; callback errors and cancellation as they are.
+//
+// A body that was cut off (it ended early, the connection broke while it
+// was read, or the document ends before its root closes) is fetched again
+// with the same bounded backoff as a 5xx answer (RetryPolicy.MaxAttempts
+// reads in all, within MaxElapsed); only when the retries are exhausted
+// does the page fail. The records the broken attempt decoded have already
+// been delivered, so the retry delivers them again: callers must treat
+// records as upserts by key (the sync job does, a later object replacing an
+// earlier one of the same key). A body that arrived complete but does not
+// decode (corrupt bytes, an unexpected element) is not fetched again: it
+// usually repeats, and the page is reported as failed.
 func (c *Client) page(ctx context.Context, cl *call, decode func(x *xmlReader, status int, records *int) error) error {
+	start := c.now()
+	for reads := 1; ; reads++ {
+		err := c.pageOnce(ctx, cl, decode)
+		var pe *PageError
+		if err == nil || !errors.As(err, &pe) || !errors.Is(pe.Err, errCutOff) {
+			return err
+		}
+		d := c.backoff(reads - 1)
+		if reads >= c.retry.MaxAttempts || c.now().Sub(start)+d > c.retry.MaxElapsed {
+			c.stats.add(cl.endpoint, func(s *PageStats) { s.Failed++ })
+			c.log.Warn("qualys page failed", "endpoint", cl.endpoint, "page", cl.page, "offset", pe.Offset, "records", pe.Records, "reads", reads, "error", pe.Err.Error())
+			return pe
+		}
+		c.retried(cl, "response body cut off", d, pe)
+		if err := c.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// pageOnce sends the page request once (send retries what fails before the
+// body) and decodes the body. A body that was cut off comes back as a
+// *PageError matching errCutOff, not yet counted as failed.
+func (c *Client) pageOnce(ctx context.Context, cl *call, decode func(x *xmlReader, status int, records *int) error) error {
 	resp, err := c.send(ctx, cl)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -75,9 +110,13 @@ func (c *Client) page(ctx context.Context, cl *call, decode func(x *xmlReader, s
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
+		perr := &PageError{Endpoint: cl.endpoint, Page: cl.page, Offset: offset, Records: records, Err: err}
+		if errors.Is(err, errCutOff) {
+			return perr
+		}
 		c.stats.add(cl.endpoint, func(s *PageStats) { s.Failed++ })
 		c.log.Warn("qualys page failed", "endpoint", cl.endpoint, "page", cl.page, "offset", offset, "records", records, "error", err.Error())
-		return &PageError{Endpoint: cl.endpoint, Page: cl.page, Offset: offset, Records: records, Err: err}
+		return perr
 	}
 	c.stats.add(cl.endpoint, func(s *PageStats) { s.Fetched++ })
 	return nil

@@ -81,14 +81,16 @@ func (s *scanner) fill() bool {
 }
 
 // endErr is the error for input that ends where more was needed.
+// The input was cut off (it matches errCutOff): the body ended early, the
+// connection broke mid-body, or the document ends before its root closes.
 func (s *scanner) endErr(what string) error {
 	if s.rerr != nil {
 		if errors.Is(s.rerr, io.ErrUnexpectedEOF) {
-			return malformedWrap(s.rerr, "body ended early at byte %d, %s", s.offset(), what)
+			return &decodeError{msg: fmt.Sprintf("body ended early at byte %d, %s", s.offset(), what), err: s.rerr, cut: true}
 		}
-		return fmt.Errorf("read body at byte %d: %w", s.offset(), s.rerr)
+		return &readError{offset: s.offset(), err: s.rerr}
 	}
-	return malformed("document ends at byte %d %s", s.offset(), what)
+	return &decodeError{msg: fmt.Sprintf("document ends at byte %d %s", s.offset(), what), cut: true}
 }
 
 // find returns the index (relative to pos) of sep at or after pos+from,
