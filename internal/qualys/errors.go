@@ -94,6 +94,13 @@ func (e *APIError) IsAuth() bool {
 	return e.StatusCode == 401 || e.StatusCode == 403
 }
 
+// IsExpired reports whether the error says the subscription or the
+// evaluation has expired (FO code 2001, QPS EVALUATION_EXPIRED): the
+// credentials are right, but the account may no longer use the API.
+func (e *APIError) IsExpired() bool {
+	return e.Code == 2001 || e.ResponseCode == "EVALUATION_EXPIRED"
+}
+
 // PageError reports one page that could not be fetched or decoded
 // completely. Records of the page decoded before the failure were delivered,
 // but the page counts as failed.

@@ -47,6 +47,10 @@ type SyncOptions struct {
 // ErrCredentials is wrapped when Qualys refuses the instance's credentials.
 var ErrCredentials = errors.New("qualys refused the credentials")
 
+// ErrExpired is wrapped when Qualys says the instance's subscription or
+// evaluation has expired.
+var ErrExpired = errors.New("the qualys subscription has expired")
+
 // NewClient makes the Qualys client of an instance.
 func NewClient(inst config.Instance, httpClient *http.Client, logger *slog.Logger) (*qualys.Client, error) {
 	c, err := qualys.New(qualys.Options{
@@ -82,6 +86,9 @@ func Sync(ctx context.Context, o SyncOptions) (*integration.Report, error) {
 	pv, err := client.PortalVersion(ctx)
 	if err != nil {
 		var api *qualys.APIError
+		if errors.As(err, &api) && api.IsExpired() {
+			return nil, fmt.Errorf("instance %s: %w: %v", inst.Name, ErrExpired, err)
+		}
 		if errors.As(err, &api) && api.IsAuth() {
 			return nil, fmt.Errorf("instance %s: %w: %v", inst.Name, ErrCredentials, err)
 		}
