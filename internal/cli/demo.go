@@ -99,7 +99,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	fmt.Fprintf(f.IO.ErrOut, "Full sync into %s\n", backend.Redact(opts.DSN))
 	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) { o.Now = qs.Now })
 	if rep != nil {
-		writeReport(f.IO.Out, rep)
+		writeReport(f.IO.Out, rep, false)
 	}
 	if err != nil {
 		return withExitCode(ExitJobFailed, fmt.Errorf("demo sync: %w", err))

@@ -165,7 +165,7 @@ func jobsShowRun(ctx context.Context, opts *JobsOptions) error {
 	if opts.Format == "json" {
 		return writeJSON(f.IO.Out, rep)
 	}
-	writeReport(f.IO.Out, rep)
+	writeReport(f.IO.Out, rep, true)
 	return nil
 }
 
@@ -176,8 +176,11 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // writeReport prints a job report: the job line, a table of steps, the
-// objects by type, and the notes (failed pages, missing QIDs).
-func writeReport(w io.Writer, rep *integration.Report) {
+// objects by type, and the notes (failed pages, missing QIDs). The types
+// the job kept instead of replacing are listed when verbose or when the job
+// did not succeed; on a successful incremental run they are the expected
+// upsert-only types and only add noise.
+func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 	mode := "incremental"
 	if rep.Full {
 		mode = "full"
@@ -239,7 +242,7 @@ func writeReport(w io.Writer, rep *integration.Report) {
 			fmt.Fprintf(w, "  %s: %d QID(s) not returned by the KnowledgeBase: %s\n", s.ID, len(qids), strings.Join(qids, ", "))
 		}
 	}
-	if len(rep.PartialTypes) > 0 {
+	if len(rep.PartialTypes) > 0 && (verbose || rep.Status != integration.StatusSuccess) {
 		fmt.Fprintf(w, "  kept (partial) types: %s\n", strings.Join(rep.PartialTypes, ", "))
 	}
 }

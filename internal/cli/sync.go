@@ -22,7 +22,17 @@ type SyncOptions struct {
 	ConfigPath string
 	Instance   string
 	Full       bool
+	// Verbose prints every detail of the job reports.
+	Verbose bool
 }
+
+// ExitInterrupted is the exit code of a sync stopped by SIGINT or SIGTERM
+// (128 + SIGINT, as shells report it).
+const ExitInterrupted = 130
+
+// errInterrupted is the error of a sync stopped by a signal: the job was
+// cancelled and its store sync aborted.
+var errInterrupted = errors.New("sync interrupted; nothing of this job was stored")
 
 func newSyncCmd(f *Factory, runF func(*SyncOptions) error) *cobra.Command {
 	opts := &SyncOptions{Factory: f}
@@ -46,6 +56,7 @@ func newSyncCmd(f *Factory, runF func(*SyncOptions) error) *cobra.Command {
 	cmd.Flags().StringVar(&opts.ConfigPath, "config", "", "configuration file (YAML)")
 	cmd.Flags().StringVar(&opts.Instance, "instance", "", "sync only this instance")
 	cmd.Flags().BoolVar(&opts.Full, "full", false, "reconcile: read everything and delete findings Qualys no longer reports")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "print every detail of the job reports (such as the types kept, not replaced)")
 	return cmd
 }
 
@@ -65,14 +76,21 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 	}
 	st, err := f.CreateStore(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return withExitCode(ExitInterrupted, errInterrupted)
+		}
 		return err
 	}
 	defer st.Close()
 	failed := 0
 	for _, in := range instances {
 		rep, err := syncInstance(ctx, f, st, in, opts.Full, nil)
+		if ctx.Err() != nil && (err != nil || rep == nil || rep.Status == integration.StatusCancelled) {
+			// Interrupted: the job aborted its store sync.
+			return withExitCode(ExitInterrupted, fmt.Errorf("instance %s: %w", in.Name, errInterrupted))
+		}
 		if rep != nil {
-			writeReport(f.IO.Out, rep)
+			writeReport(f.IO.Out, rep, opts.Verbose)
 		}
 		if err != nil {
 			fmt.Fprintf(f.IO.ErrOut, "sync %s: %v\n", in.Name, err)
@@ -117,8 +135,10 @@ type progressPrinter struct {
 	instance string
 	objects  int64
 	start    time.Time
-	lastDraw time.Time
-	live     bool
+	// commitStart is when the commit began.
+	commitStart time.Time
+	lastDraw    time.Time
+	live        bool
 }
 
 func newProgressPrinter(w io.Writer, tty bool, instance string) *progressPrinter {
@@ -158,9 +178,10 @@ func (p *progressPrinter) handle(ev integration.Progress) {
 		}
 	case integration.ProgressCommitting:
 		p.clear()
+		p.commitStart = time.Now()
 		fmt.Fprintf(p.w, "%scommitting %d objects…\n", p.prefix(), p.objects)
 	case integration.ProgressCommitted:
-		fmt.Fprintf(p.w, "%scommitted after %s\n", p.prefix(), time.Since(p.start).Round(time.Millisecond))
+		fmt.Fprintf(p.w, "%scommitted in %s (job %s so far)\n", p.prefix(), time.Since(p.commitStart).Round(time.Millisecond), time.Since(p.start).Round(time.Millisecond))
 	}
 }
 
