@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Properties holds the non-reserved properties of an object (everything but
@@ -149,76 +151,141 @@ func numberValue(s string) (any, error) {
 }
 
 // MarshalJSON encodes p with sorted keys; float64 values always carry a
-// decimal point or an exponent so they decode as floats again.
+// decimal point or an exponent so they decode as floats again. Strings are
+// escaped exactly as encoding/json escapes them.
 func (p Properties) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(64 * len(p))
-	buf.WriteByte('{')
-	for i, k := range p.Names() {
+	return p.AppendJSON(make([]byte, 0, 32*len(p)+2))
+}
+
+// AppendJSON appends the MarshalJSON encoding of p to dst.
+func (p Properties) AppendJSON(dst []byte) ([]byte, error) {
+	var small [32]string
+	names := small[:0]
+	for k := range p {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	dst = append(dst, '{')
+	for i, k := range names {
 		if i > 0 {
-			buf.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		if err := appendValue(&buf, p[k]); err != nil {
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = appendValue(dst, p[k]); err != nil {
 			return nil, fmt.Errorf("property %q: %w", k, err)
 		}
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(dst, '}'), nil
 }
 
 // MarshalValue encodes a single property value as JSON with the float rule
 // of Properties.MarshalJSON.
 func MarshalValue(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	err := appendValue(&buf, v)
-	return buf.Bytes(), err
+	return appendValue(nil, v)
 }
 
-func appendValue(buf *bytes.Buffer, v any) error {
+func appendValue(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
-		buf.WriteString("null")
+		dst = append(dst, "null"...)
 	case bool:
-		buf.WriteString(strconv.FormatBool(x))
+		dst = strconv.AppendBool(dst, x)
 	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
+		dst = strconv.AppendInt(dst, x, 10)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("float %v cannot be stored", x)
+			return dst, fmt.Errorf("float %v cannot be stored", x)
 		}
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eE") {
-			s += ".0"
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, x, 'g', -1, 64)
+		if !bytes.ContainsAny(dst[start:], ".eE") {
+			dst = append(dst, ".0"...)
 		}
-		buf.WriteString(s)
 	case string:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
+		dst = appendJSONString(dst, x)
 	case []any:
-		buf.WriteByte('[')
+		dst = append(dst, '[')
 		for i, e := range x {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			if err := appendValue(buf, e); err != nil {
-				return err
+			var err error
+			if dst, err = appendValue(dst, e); err != nil {
+				return dst, err
 			}
 		}
-		buf.WriteByte(']')
+		dst = append(dst, ']')
 	default:
 		n, err := Normalize(v)
 		if err != nil {
-			return err
+			return dst, err
 		}
-		return appendValue(buf, n)
+		return appendValue(dst, n)
 	}
-	return nil
+	return dst, nil
+}
+
+// hexDigits are the digits of \u escapes, lower-case as encoding/json
+// writes them.
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string with the escapes of
+// encoding/json's default (HTML-safe) mode: '"' and '\\' with a
+// backslash, \b \f \n \r \t by name, other control bytes and '<', '>',
+// '&' as \u00XX, U+2028 and U+2029 as \u2028 and \u2029, and each byte of
+// invalid UTF-8 as \ufffd.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // UnmarshalJSON decodes a JSON object, typing numbers as int64 or float64 by

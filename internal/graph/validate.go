@@ -3,7 +3,6 @@ package graph
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -17,9 +16,9 @@ const (
 	MaxKeyLength = 4096
 )
 
-var propertyNameRE = regexp.MustCompile(`^(_|tag\.)?[A-Za-z0-9. -]+$`)
-var typeRE = regexp.MustCompile(`^[A-Za-z0-9_:.-]+$`)
-var classRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9_]*$`)
+// propertyNamePattern is the rule for property names, as a regular
+// expression; validPropertyName implements it without one.
+const propertyNamePattern = `^(_|tag\.)?[A-Za-z0-9. -]+$`
 
 // reservedProperties are system properties that objects may not set.
 var reservedProperties = map[string]bool{
@@ -75,7 +74,7 @@ func ValidateEntity(e *Entity) error {
 		bad("_class", "at least one class is required")
 	}
 	for _, c := range e.Class {
-		if !classRE.MatchString(c) {
+		if !validClass(c) {
 			bad("_class", "class %q must start with an upper-case letter and hold only letters, digits and '_'", c)
 		}
 	}
@@ -166,7 +165,7 @@ func checkKey(key string, bad func(string, string, ...any)) {
 func checkType(typ string, bad func(string, string, ...any)) {
 	if len(typ) < MinTypeLength {
 		bad("_type", "%q is shorter than %d characters", typ, MinTypeLength)
-	} else if !typeRE.MatchString(typ) {
+	} else if !validType(typ) {
 		bad("_type", "%q may hold only letters, digits, '_', ':', '.' and '-'", typ)
 	}
 }
@@ -177,15 +176,51 @@ func checkRelClass(class string, bad func(string, string, ...any)) {
 	}
 }
 
+// checkProperties reports every bad property name and value of p, in name
+// order. Valid properties, the common case, are checked in map order
+// without sorting; only a failure takes the sorted path that reports.
 func checkProperties(p Properties, bad func(string, string, ...any)) {
+	for name, v := range p {
+		if !propertyOK(name, v) {
+			checkPropertiesSorted(p, bad)
+			return
+		}
+	}
+}
+
+// propertyOK reports whether checkPropertiesSorted would accept the
+// property name with value v.
+func propertyOK(name string, v any) bool {
+	if len(name) > 0 && name[0] == '_' && reservedProperties[name] {
+		return false
+	}
+	if !validPropertyName(name) {
+		return false
+	}
+	switch v.(type) {
+	case string, int64, float64, bool:
+		return true
+	}
+	n, err := Normalize(v)
+	if err != nil {
+		return false
+	}
+	switch n.(type) {
+	case string, int64, float64, bool:
+		return true
+	}
+	return !strings.HasPrefix(name, "tag.")
+}
+
+func checkPropertiesSorted(p Properties, bad func(string, string, ...any)) {
 	for _, name := range p.Names() {
 		v := p[name]
 		if reservedProperties[name] {
 			bad(name, "is a reserved property name")
 			continue
 		}
-		if !propertyNameRE.MatchString(name) {
-			bad(name, "property name must match %s", propertyNameRE)
+		if !validPropertyName(name) {
+			bad(name, "property name must match %s", propertyNamePattern)
 			continue
 		}
 		n, err := Normalize(v)
@@ -201,4 +236,55 @@ func checkProperties(p Properties, bad func(string, string, ...any)) {
 			}
 		}
 	}
+}
+
+// validPropertyName implements propertyNamePattern: an optional '_' then
+// one or more of letters, digits, '.', ' ' and '-'. The optional "tag."
+// prefix of the pattern needs no case: its characters are in the set.
+func validPropertyName(name string) bool {
+	if len(name) > 0 && name[0] == '_' {
+		name = name[1:]
+	}
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !isAlnum(c) && c != '.' && c != ' ' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validType implements ^[A-Za-z0-9_:.-]+$.
+func validType(typ string) bool {
+	if typ == "" {
+		return false
+	}
+	for i := 0; i < len(typ); i++ {
+		c := typ[i]
+		if !isAlnum(c) && c != '_' && c != ':' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validClass implements ^[A-Z][A-Za-z0-9_]*$.
+func validClass(class string) bool {
+	if class == "" || class[0] < 'A' || class[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(class); i++ {
+		if c := class[i]; !isAlnum(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
