@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,9 @@ type Result struct {
 	// TotalCount is the number of rows (list: entities; tree: starting
 	// entities) of the whole answer, not just this page.
 	TotalCount int64 `json:"totalCount"`
+	// Estimate is set when TotalCount is a lower bound: counting stopped
+	// Options.CountLimit rows past this page.
+	Estimate bool `json:"estimate,omitempty"`
 	// Cursor fetches the next page; "" on the last page.
 	Cursor string `json:"cursor,omitempty"`
 	// Columns lists table columns in RETURN order (list: the keys seen).
@@ -161,10 +165,19 @@ func (p *Plan) Run(ctx context.Context, st store.Store, opts Options) (*Result, 
 		res.TotalCount = total
 		more = off+got < total
 	} else if more || p.Type == TypeTree {
-		n, err := p.count(ctx, st)
+		limit := int64(opts.CountLimit)
+		if limit == 0 {
+			limit = DefaultCountLimit
+		}
+		countCap := int64(-1)
+		if limit > 0 {
+			countCap = p.skip + off + got + limit
+		}
+		n, err := p.count(ctx, st, countCap)
 		if err != nil {
 			return nil, err
 		}
+		res.Estimate = countCap >= 0 && n >= countCap
 		total := max(n-p.skip, 0)
 		if p.limit > 0 {
 			total = min(total, p.limit)
@@ -180,8 +193,13 @@ func (p *Plan) Run(ctx context.Context, st store.Store, opts Options) (*Result, 
 	return res, nil
 }
 
-func (p *Plan) count(ctx context.Context, st store.Store) (int64, error) {
+func (p *Plan) count(ctx context.Context, st store.Store, capRows int64) (int64, error) {
 	sql, args := finish(p.Dialect, p.Count)
+	for i, a := range args {
+		if _, ok := a.(countCap); ok {
+			args[i] = countCapValue(capRows)
+		}
+	}
 	var n int64
 	err := st.Query(ctx, sql, args, func(row []any) error {
 		n = toInt(row[0])
@@ -361,6 +379,14 @@ func edgeObject(r []any) (map[string]any, error) {
 	obj["_fromEntityKey"] = toString(r[11])
 	obj["_toEntityKey"] = toString(r[12])
 	return obj, nil
+}
+
+// countCapValue is the LIMIT of a capped count; -1 means no cap.
+func countCapValue(n int64) any {
+	if n < 0 {
+		return int64(math.MaxInt64)
+	}
+	return n
 }
 
 // PageSQL returns the statement and arguments of one page of the plan, as

@@ -24,7 +24,15 @@ type Options struct {
 	Now time.Time
 	// Variables are the values of ${name} and ${ param.name } parameters.
 	Variables map[string]any
+	// CountLimit bounds how far past the current page TotalCount counts;
+	// beyond it the total is reported as an estimate (Result.Estimate).
+	// Zero means DefaultCountLimit; a negative value counts exactly.
+	CountLimit int
 }
+
+// DefaultCountLimit is how many rows past the current page are counted
+// exactly when Options.CountLimit is zero.
+const DefaultCountLimit = 10000
 
 // Result types.
 const (
@@ -163,6 +171,8 @@ func (p *Plan) String() string {
 					parts[i] = fmt.Sprintf("%d=<page size>", i+1)
 				case pageOffset:
 					parts[i] = fmt.Sprintf("%d=<offset>", i+1)
+				case countCap:
+					parts[i] = fmt.Sprintf("%d=<count limit>", i+1)
 				default:
 					parts[i] = fmt.Sprintf("%d=%#v", i+1, a)
 				}
@@ -217,7 +227,14 @@ func (c *compiler) branchSelect(b *branch, cols []frag, joins ...frag) (frag, er
 type (
 	pageLimit  struct{}
 	pageOffset struct{}
+	countCap   struct{}
 )
+
+// capped wraps a statement listing rows so that it counts at most the
+// count-cap marker's rows.
+func capped(rows frag) frag {
+	return sqlf("SELECT count(*) FROM (%s LIMIT %s) capped", rows, param(countCap{}))
+}
 
 var pageTail = sqlf(" LIMIT %s OFFSET %s", param(pageLimit{}), param(pageOffset{}))
 
@@ -272,7 +289,7 @@ func (c *compiler) planList(p *Plan, branches []*branch) error {
 	}
 	order = append(order, raw(start+".id"))
 	p.Page = sqlf("SELECT "+c.entityCols(start)+total+" FROM entities "+start+" WHERE %s ORDER BY %s%s", where, joinFrags(", ", order), pageTail)
-	p.Count = sqlf("SELECT count(*) FROM entities "+start+" WHERE %s", where)
+	p.Count = capped(sqlf("SELECT 1 FROM entities "+start+" WHERE %s", where))
 	return nil
 }
 
@@ -337,7 +354,7 @@ func (c *compiler) planTree(p *Plan, branches []*branch) error {
 	if len(eu) > 0 {
 		p.Edges = sqlf("%sSELECT "+c.edgeCols("r")+" FROM relationships r WHERE r.id IN ("+strings.Join(eu, " UNION ")+") ORDER BY r.id", cte)
 	}
-	p.Count = sqlf("SELECT count(DISTINCT n0) FROM (%s) b", joinFrags(" UNION ALL ", sel))
+	p.Count = capped(sqlf("SELECT DISTINCT n0 FROM (%s) b", joinFrags(" UNION ALL ", sel)))
 	return nil
 }
 

@@ -511,7 +511,7 @@ func (c *compiler) planTable(p *Plan, branches []*branch) error {
 		sel = append(sel, "count(*) OVER ()")
 	}
 	p.Page = sqlf("SELECT "+strings.Join(sel, ", ")+" FROM (%s) t%s%s%s", mid, where, orderBy, pageTail)
-	p.Count = sqlf("SELECT count(*) FROM (%s) t%s", mid, where)
+	p.Count = capped(sqlf("SELECT 1 FROM (%s) t%s", mid, where))
 	p.columns = shape.columns
 	return nil
 }

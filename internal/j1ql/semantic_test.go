@@ -269,6 +269,19 @@ func TestPaging(t *testing.T) {
 					t.Errorf("%s: %d pages, want 2", q, n)
 				}
 			}
+			// Counting stops CountLimit rows past the page: the total is then
+			// a lower bound marked as an estimate.
+			res, err := j1ql.Execute(ctx, s.st, "FIND Finding", j1ql.Options{Limit: 1, CountLimit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Estimate || res.TotalCount != 2 || res.Cursor == "" {
+				t.Errorf("capped count: estimate %v, totalCount %d, cursor %q", res.Estimate, res.TotalCount, res.Cursor)
+			}
+			res, err = j1ql.Execute(ctx, s.st, "FIND Finding", j1ql.Options{Limit: 1, CountLimit: -1})
+			if err != nil || res.Estimate || res.TotalCount != 3 {
+				t.Errorf("exact count: %v, estimate %v, totalCount %d", err, res.Estimate, res.TotalCount)
+			}
 			if _, err := j1ql.Execute(ctx, s.st, "FIND Host", j1ql.Options{Cursor: "bogus"}); err == nil {
 				t.Error("a bad cursor was accepted")
 			}
