@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -31,13 +30,13 @@ const parallelMin = 512
 func validateBatch(b *store.Batch) (*encodedBatch, error) {
 	out := &encodedBatch{}
 	var errs []error
-	ents, err := encodeAll(len(b.Entities), func(i int) ([]any, error) { return encodeEntity(i, &b.Entities[i]) })
+	ents, err := encodeAll(len(b.Entities), func(i int, buf *[]byte) ([]any, error) { return encodeEntity(i, &b.Entities[i], buf) })
 	out.entities = ents
 	errs = append(errs, err)
-	rels, err := encodeAll(len(b.Relationships), func(i int) ([]any, error) { return encodeRelationship(i, &b.Relationships[i]) })
+	rels, err := encodeAll(len(b.Relationships), func(i int, buf *[]byte) ([]any, error) { return encodeRelationship(i, &b.Relationships[i], buf) })
 	out.relationships = rels
 	errs = append(errs, err)
-	maps, err := encodeAll(len(b.Mappings), func(i int) ([]any, error) { return encodeMappingRow(i, &b.Mappings[i]) })
+	maps, err := encodeAll(len(b.Mappings), func(i int, _ *[]byte) ([]any, error) { return encodeMappingRow(i, &b.Mappings[i]) })
 	out.mappings = maps
 	errs = append(errs, err)
 	for i, d := range b.Deletes {
@@ -60,8 +59,9 @@ func validateBatch(b *store.Batch) (*encodedBatch, error) {
 }
 
 // encodeAll encodes n objects with enc, in chunks on several goroutines
-// when n is large, keeping their order and every error.
-func encodeAll(n int, enc func(int) ([]any, error)) ([][]any, error) {
+// when n is large, keeping their order and every error. Each goroutine
+// hands enc its own scratch buffer.
+func encodeAll(n int, enc func(i int, buf *[]byte) ([]any, error)) ([][]any, error) {
 	if n == 0 {
 		return nil, nil
 	}
@@ -78,8 +78,9 @@ func encodeAll(n int, enc func(int) ([]any, error)) ([][]any, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			buf := make([]byte, 0, 1024)
 			for i := start; i < end; i++ {
-				rows[i], errs[i] = enc(i)
+				rows[i], errs[i] = enc(i, &buf)
 			}
 		}()
 	}
@@ -88,27 +89,23 @@ func encodeAll(n int, enc func(int) ([]any, error)) ([][]any, error) {
 }
 
 // encodeEntity validates and encodes one entity.
-func encodeEntity(i int, e *graph.Entity) ([]any, error) {
+func encodeEntity(i int, e *graph.Entity, buf *[]byte) ([]any, error) {
 	if err := graph.ValidateEntity(e); err != nil {
 		return nil, fmt.Errorf("entity %d: %w", i, err)
 	}
-	classes, err := json.Marshal(e.Class)
-	if err != nil {
-		return nil, fmt.Errorf("entity %d (%s/%s): encode classes: %w", i, e.Type, e.Key, err)
-	}
-	props, err := encodeProps(e.Properties)
+	props, err := encodeProps(e.Properties, buf)
 	if err != nil {
 		return nil, fmt.Errorf("entity %d (%s/%s): %w", i, e.Type, e.Key, err)
 	}
-	return []any{e.Key, e.Type, string(classes), props}, nil
+	return []any{e.Key, e.Type, encodeClasses(e.Class), props}, nil
 }
 
 // encodeRelationship validates and encodes one relationship.
-func encodeRelationship(i int, r *graph.Relationship) ([]any, error) {
+func encodeRelationship(i int, r *graph.Relationship, buf *[]byte) ([]any, error) {
 	if err := graph.ValidateRelationship(r); err != nil {
 		return nil, fmt.Errorf("relationship %d: %w", i, err)
 	}
-	props, err := encodeProps(r.Properties)
+	props, err := encodeProps(r.Properties, buf)
 	if err != nil {
 		return nil, fmt.Errorf("relationship %d (%s/%s): %w", i, r.Type, r.Key, err)
 	}
@@ -127,15 +124,38 @@ func encodeMappingRow(i int, m *graph.MappedRelationship) ([]any, error) {
 	return []any{m.Key, m.Type, m.Class, body}, nil
 }
 
+// encodeClasses renders validated classes as a JSON array, as
+// json.Marshal would: validation leaves only letters, digits and '_' in
+// them, which need no escaping.
+func encodeClasses(classes []string) string {
+	n := 2
+	for _, c := range classes {
+		n += len(c) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, c := range classes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, c...)
+		b = append(b, '"')
+	}
+	return string(append(b, ']'))
+}
+
 // encodeProps renders properties as canonical JSON (sorted names), so that
-// equal properties always give equal text.
-func encodeProps(p graph.Properties) (string, error) {
+// equal properties always give equal text. buf is scratch space, reused
+// from call to call by one goroutine.
+func encodeProps(p graph.Properties, buf *[]byte) (string, error) {
 	if p == nil {
 		return "{}", nil
 	}
-	b, err := p.MarshalJSON()
+	b, err := p.AppendJSON((*buf)[:0])
 	if err != nil {
 		return "", fmt.Errorf("encode properties: %w", err)
 	}
+	*buf = b
 	return string(b), nil
 }
