@@ -10,13 +10,15 @@ import (
 // Relationship merge statements, run after the entities are merged so that
 // endpoints resolve against the new state. temp.rel_ends holds the resolved
 // endpoint ids of each staged relationship (NULL when missing or deleted:
-// the relationship is dangling).
+// the relationship is dangling). Endpoints resolve through the covering
+// index of live entities, which the planner would not pick over the UNIQUE
+// (scope, key) index by itself.
 const (
 	resolveEnds = `INSERT INTO temp.rel_ends (key, from_id, to_id)
 		SELECT s.key,
-		  (SELECT e.id FROM entities e
+		  (SELECT e.id FROM entities e INDEXED BY entities_live_key
 		   WHERE e.scope = CASE s.from_scope WHEN '' THEN :scope ELSE s.from_scope END AND e.key = s.from_key AND NOT e.deleted),
-		  (SELECT e.id FROM entities e
+		  (SELECT e.id FROM entities e INDEXED BY entities_live_key
 		   WHERE e.scope = CASE s.to_scope WHEN '' THEN :scope ELSE s.to_scope END AND e.key = s.to_key AND NOT e.deleted)
 		FROM temp.stage_relationships s`
 	// goneUnseenRels collects, in Replace mode, the live relationships of
