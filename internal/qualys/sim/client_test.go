@@ -274,8 +274,9 @@ func TestClientFaults(t *testing.T) {
 	tests := []struct {
 		name string
 		spec string
-		// pageError: the faulted page fails (body faults); otherwise the
-		// client retries and the pull completes.
+		// pageError: the faulted page fails (corrupt bodies, wrong content
+		// types, refused credentials); otherwise the client retries (cut-off
+		// bodies included) and the pull completes.
 		pageError bool
 		wantErr   error
 	}{
@@ -285,9 +286,10 @@ func TestClientFaults(t *testing.T) {
 		{"409 1965", "409:on=1,2:endpoint=detections:code=1965", false, nil},
 		{"409 1960", "409:on=1:endpoint=detections:code=1960", false, nil},
 		{"409 empty", "409:on=1:endpoint=detections:code=0", false, nil},
-		{"truncate", "truncate:on=2:endpoint=detections", true, qualys.ErrMalformed},
+		{"truncate", "truncate:on=2:endpoint=detections", false, nil},
 		{"corrupt", "corrupt:on=2:endpoint=detections", true, qualys.ErrMalformed},
-		{"hangup", "hangup:on=2:endpoint=detections", true, nil},
+		{"hangup", "hangup:on=2:endpoint=detections", false, nil},
+		{"truncate every time", "truncate:rate=1:endpoint=detections", true, qualys.ErrMalformed},
 		{"html", "html:on=2:endpoint=detections", true, qualys.ErrContentType},
 		{"409 2003", "409:on=2:endpoint=detections:code=2003", true, qualys.ErrAuth},
 	}
