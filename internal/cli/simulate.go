@@ -147,6 +147,19 @@ func (opts *SimulateOptions) buildSim(rateSet bool, rate int, concSet bool, conc
 	if otherRunning < 0 {
 		errs = append(errs, fmt.Errorf("--other-running %d: must not be negative", otherRunning))
 	}
+	// Zero would silently mean "the package default" for these.
+	for _, c := range []struct {
+		flag  string
+		value int
+	}{
+		{"--hosts", opts.Sim.Hosts},
+		{"--detections-per-host", opts.Sim.DetectionsPerHost},
+		{"--kb-size", opts.Sim.KnowledgeBaseSize},
+	} {
+		if c.value < 1 {
+			errs = append(errs, fmt.Errorf("%s %d: want at least 1", c.flag, c.value))
+		}
+	}
 	limits.OtherRunning = otherRunning
 	opts.Sim.Limits = limits
 	if opts.Now == "" {

@@ -47,6 +47,9 @@ func TestSimulateFlags(t *testing.T) {
 				t.Errorf("--now: got %v", o.Sim.Now)
 			}
 		}},
+		{name: "zero hosts", args: []string{"--hosts", "0"}, wantErr: "--hosts 0: want at least 1"},
+		{name: "zero kb", args: []string{"--kb-size", "0"}, wantErr: "--kb-size 0: want at least 1"},
+		{name: "empty faults", args: []string{"--faults", ";;;"}, wantErr: "holds no rule"},
 		{name: "bad clock", args: []string{"--now", "yesterday"}, wantErr: `--now "yesterday"`},
 		{name: "bad account", args: []string{"--account", "frozen"}, wantErr: `unknown account state "frozen"`},
 		{name: "bad limits", args: []string{"--limits", "gold"}, wantErr: `unknown limits profile "gold"`},

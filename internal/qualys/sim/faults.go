@@ -150,6 +150,9 @@ func ParseFaults(spec string) (FaultSpec, error) {
 		}
 		out.Rules = append(out.Rules, r)
 	}
+	if len(out.Rules) == 0 {
+		return FaultSpec{}, fmt.Errorf("fault spec %q holds no rule (want e.g. '5xx:rate=0.05')", spec)
+	}
 	return out, nil
 }
 

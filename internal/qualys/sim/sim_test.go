@@ -112,6 +112,7 @@ func TestParseFaults(t *testing.T) {
 		{spec: "409:on=1:code=1234", wantErr: `code "1234"`},
 		{spec: "5xx:on=1;html:rate", wantErr: `fault rule 2 "html:rate": option "rate": want key=value`},
 		{spec: "5xx:on=1:color=red", wantErr: `unknown option "color"`},
+		{spec: ";;;", wantErr: "holds no rule"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {
