@@ -84,13 +84,29 @@ func isQualysAPIHost(host string) bool {
 			return false
 		}
 	}
-	tld := labels[len(labels)-1]
-	for _, r := range tld {
-		if r < 'a' || r > 'z' {
-			return false
+	return isQualysDomain(labels)
+}
+
+// qualysDomainSuffixes are the public suffixes under which Qualys runs its
+// platforms (qualys.com, qualys.eu, qualys.co.uk, qualysksa.com, …).
+var qualysDomainSuffixes = []string{"com", "eu", "in", "ca", "ae", "co.uk", "com.au", "ch", "de", "fr", "jp", "sg"}
+
+// isQualysDomain reports whether the host labels after "qualysapi." end in a
+// Qualys domain: "qualys" or "qualysksa" followed by nothing but a known
+// public suffix. It refuses look-alikes such as qualys.com.example.net.
+func isQualysDomain(labels []string) bool {
+	for i, l := range labels {
+		if l != "qualys" && l != "qualysksa" {
+			continue
+		}
+		rest := strings.Join(labels[i+1:], ".")
+		for _, suffix := range qualysDomainSuffixes {
+			if rest == suffix {
+				return true
+			}
 		}
 	}
-	return true
+	return false
 }
 
 func validDNSLabel(l string) bool {
