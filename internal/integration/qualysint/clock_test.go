@@ -131,3 +131,39 @@ func TestSimServerClockAheadOfLocalClock(t *testing.T) {
 	}
 	t.Logf("after reconcile: %d findings (%d deleted), %d reported", len(full), rep.Sync.Entities[TypeHostFinding].Deleted, len(all))
 }
+
+// TestSimGapLongerThanWindowIsRead lets more time pass between two runs than
+// minFindingsSinceDays: the incremental run must read detections from the
+// high-water mark, not from now − days, so no change of the gap is missed.
+func TestSimGapLongerThanWindowIsRead(t *testing.T) {
+	o := smallSim()
+	o.Now = time.Now().UTC().Truncate(time.Second)
+	b := newSimBundle(t, o)
+	b.syncWallClock(t, false)
+	t0 := b.sim.Now()
+	for range 3 { // 30 days in three steps, so hosts are rescanned along the way
+		if err := b.sim.Advance(10 * 24 * time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gap := b.reported(t, t0)
+	b.syncWallClock(t, false)
+	after := b.entities(t, TypeHostFinding)
+	var stale, seen int
+	for k, open := range gap {
+		e, ok := after[k]
+		if !ok {
+			continue // a host outside the scanned-host window
+		}
+		seen++
+		if e.Properties["open"] != open {
+			stale++
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no finding changed in the gap was stored")
+	}
+	if stale != 0 {
+		t.Errorf("%d of %d findings changed in the 30-day gap still have their old open state", stale, seen)
+	}
+}

@@ -218,9 +218,10 @@ func (j *job) hostTagged(a *qualys.HostAsset) bool {
 }
 
 // window returns the start of a finding dataset's read window and proposes
-// its new marks: the window starts at the dataset's high-water mark, or at
-// now − days when there is none, when it is older than that, or when the
-// configured days reach further back than what was read before (back-fill).
+// its new marks: the window starts at the dataset's high-water mark, however
+// old (a long gap between runs is read whole, never skipped), or at
+// now − days when there is none or when the configured days reach further
+// back than what was read before (back-fill).
 // A full run reads without a start. now must be the server's time read
 // before the dataset is read (serverNow): it becomes the next mark, and the
 // read has no upper bound, so whatever Qualys stamps from then on is read
@@ -232,7 +233,7 @@ func (j *job) window(s *integration.StepContext, now time.Time, dataset string, 
 	switch {
 	case j.full:
 		since, newFrom = time.Time{}, time.Unix(0, 0).UTC()
-	case mark.IsZero() || from.IsZero() || floor.Before(from) || mark.Before(floor):
+	case mark.IsZero() || from.IsZero() || floor.Before(from):
 		since, newFrom = floor, floor
 	}
 	s.SetHighWaterMark(dataset, now)
