@@ -57,6 +57,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open SQLite store: empty file path")
 	}
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("open SQLite store %s: %w", path, err)
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
