@@ -21,39 +21,15 @@ case "$size" in
 esac
 db=${QGRAPH_BENCH_DB:-/tmp/qgraph-j1ql-$size.db}
 
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export PATH="/usr/local/go/bin:$PATH"
+. bench/lib.sh
+bench_setup
 
 if [ ! -s "$db" ]; then
-  go build -o "$work/qgraph" ./cmd/qgraph
-  port=$(( 20000 + RANDOM % 20000 ))
-  "$work/qgraph" simulate --listen "127.0.0.1:$port" --hosts "$hosts" --detections-per-host "$per_host" \
-    --webapps 20 --limits unlimited --seed 1 >"$work/sim.log" 2>&1 &
-  sim_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null -u qgraph:simulator "http://127.0.0.1:$port/qps/rest/portal/version" 2>/dev/null && break
-    sleep 0.2
-  done
-  cat >"$work/qgraph.yaml" <<EOC
-instances:
-  - name: bench
-    qualys:
-      apiUrl: http://127.0.0.1:$port
-      username: qgraph
-      password: \${QGRAPH_BENCH_PASSWORD}
-      vmdrFindingSeverities: [1, 2, 3, 4, 5]
-      vmdrFindingTypes: [Info, Potential, Confirmed]
-EOC
+  bench_start_simulator "$hosts" "$per_host"
   echo "building the graph: $hosts hosts × $per_host detections into $db"
-  QGRAPH_BENCH_PASSWORD=simulator "$work/qgraph" --db "$db" sync --config "$work/qgraph.yaml" --full >"$work/report.txt" 2>"$work/sync.log" \
+  "$work/qgraph" --db "$db" sync --config "$work/qgraph.yaml" --full >"$work/report.txt" 2>"$work/sync.log" \
     || { tail -20 "$work/sync.log" >&2; rm -f "$db"; exit 1; }
-  kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
+  bench_stop_simulator
 fi
 
 echo "J1QL benchmark on $db, $runs runs per query, $(nproc) cores"

@@ -23,37 +23,9 @@ case "$size" in
 esac
 [ -x /usr/bin/time ] || { echo "$0: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
 
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export PATH="/usr/local/go/bin:$PATH"
-go build -o "$work/qgraph" ./cmd/qgraph
-
-port=$(( 20000 + RANDOM % 20000 ))
-"$work/qgraph" simulate --listen "127.0.0.1:$port" --hosts "$hosts" --detections-per-host "$per_host" \
-  --webapps 20 --limits unlimited --seed 1 >"$work/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null -u qgraph:simulator "http://127.0.0.1:$port/qps/rest/portal/version" 2>/dev/null && break
-  sleep 0.2
-done
-
-cat >"$work/qgraph.yaml" <<EOF
-instances:
-  - name: bench
-    qualys:
-      apiUrl: http://127.0.0.1:$port
-      username: qgraph
-      password: \${QGRAPH_BENCH_PASSWORD}
-      vmdrFindingSeverities: [1, 2, 3, 4, 5]
-      vmdrFindingTypes: [Info, Potential, Confirmed]
-EOF
-export QGRAPH_BENCH_PASSWORD=simulator
+. bench/lib.sh
+bench_setup
+bench_start_simulator "$hosts" "$per_host"
 
 # measure LABEL DB [--full]: runs one sync, prints "LABEL wall_s rss_mb cpu_s".
 measure() {
