@@ -201,6 +201,23 @@ func (m *Mapper) Resolve(ctx context.Context) (*Report, error) {
 	return &r.report, nil
 }
 
+// AppliedRules returns the rules the last Resolve on st evaluated, so a
+// command given no rule configuration can keep them instead of dropping the
+// configured ones; DefaultRules when no Resolve has stored its rules yet.
+func AppliedRules(ctx context.Context, st store.Store) ([]Rule, error) {
+	var s state
+	if err := st.GetState(ctx, store.MapperScope, stateName, &s); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return DefaultRules(), nil
+		}
+		return nil, fmt.Errorf("read mapper state: %w", err)
+	}
+	if len(s.Rules) == 0 {
+		return DefaultRules(), nil
+	}
+	return s.Rules, nil
+}
+
 // lastSeq returns the highest change-log Seq at or above from (from when
 // the log has nothing newer), probing with exponential then binary search.
 func (m *Mapper) lastSeq(ctx context.Context, from int64) (int64, error) {

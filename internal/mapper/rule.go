@@ -39,31 +39,52 @@ var (
 	ruleClassRE    = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
+// ValidateRuleSide checks one side of a rule: a class like Finding or a
+// _type like qualys_host_finding. The error does not name the field; the
+// caller does.
+func ValidateRuleSide(v string) error {
+	if v == "" {
+		return errors.New("is required (a class like Finding or a _type like qualys_host_finding)")
+	}
+	if !ruleSideRE.MatchString(v) {
+		return fmt.Errorf("%q is neither a class nor a _type", v)
+	}
+	return nil
+}
+
+// ValidateRuleProperty checks the property name of one side of a rule.
+func ValidateRuleProperty(v string) error {
+	if v == "" {
+		return errors.New("is required")
+	}
+	if !rulePropertyRE.MatchString(v) {
+		return fmt.Errorf("%q is not a property name", v)
+	}
+	return nil
+}
+
+// ValidateRuleRelationship checks the relationship class of a rule.
+func ValidateRuleRelationship(v string) error {
+	if !ruleClassRE.MatchString(v) {
+		return fmt.Errorf("%q must be an upper-case class like HAS", v)
+	}
+	return nil
+}
+
 // Validate checks every field of r and returns all problems joined, each
 // naming the field.
 func (r Rule) Validate() error {
 	var errs []error
-	side := func(field, v string) {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required (a class like Finding or a _type like qualys_host_finding)", field))
-		} else if !ruleSideRE.MatchString(v) {
-			errs = append(errs, fmt.Errorf("%s %q is neither a class nor a _type", field, v))
+	check := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %w", field, err))
 		}
 	}
-	prop := func(field, v string) {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
-		} else if !rulePropertyRE.MatchString(v) {
-			errs = append(errs, fmt.Errorf("%s %q is not a property name", field, v))
-		}
-	}
-	side("source", r.Source)
-	prop("sourceProperty", r.SourceProperty)
-	if !ruleClassRE.MatchString(r.Relationship) {
-		errs = append(errs, fmt.Errorf("relationship %q must be an upper-case class like HAS", r.Relationship))
-	}
-	side("target", r.Target)
-	prop("targetProperty", r.TargetProperty)
+	check("source", ValidateRuleSide(r.Source))
+	check("sourceProperty", ValidateRuleProperty(r.SourceProperty))
+	check("relationship", ValidateRuleRelationship(r.Relationship))
+	check("target", ValidateRuleSide(r.Target))
+	check("targetProperty", ValidateRuleProperty(r.TargetProperty))
 	if len(errs) > 0 {
 		return fmt.Errorf("mapping rule %s: %w", r, errors.Join(errs...))
 	}
@@ -98,8 +119,9 @@ func (r Rule) keyPrefix() string {
 	return "mapping-rule:" + r.Source + "." + r.SourceProperty + ">" + r.Relationship + ">" + r.Target + "." + r.TargetProperty + "|"
 }
 
-// isClass reports whether a rule side names a class rather than a _type.
-func isClass(side string) bool {
+// IsClassSide reports whether a rule side names a class (it starts with an
+// upper-case letter) rather than a _type.
+func IsClassSide(side string) bool {
 	for _, c := range side {
 		return unicode.IsUpper(c)
 	}

@@ -1,6 +1,8 @@
 package mapper
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -175,4 +177,32 @@ func threatIntelRule(t *testing.T, st store.Store) {
 			t.Error("ThreatIntel 300 HAS vulnerability \"300\" is missing")
 		}
 	})
+}
+
+func TestAppliedRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openSQLite(t)
+	custom := Rule{Source: "intel_item", SourceProperty: "cve", Relationship: "MENTIONS", Target: "cve_record", TargetProperty: "name"}
+	steps := []struct {
+		name    string
+		resolve []Rule // nil: no Resolve before reading
+		want    []Rule
+	}{
+		{"fresh store", nil, DefaultRules()},
+		{"after a Resolve with a configured rule", append(DefaultRules(), custom), append(DefaultRules(), custom)},
+		{"after the rule was removed", DefaultRules(), DefaultRules()},
+	}
+	for _, s := range steps {
+		if s.resolve != nil {
+			resolve(t, newTestMapper(st, s.resolve))
+		}
+		got, err := AppliedRules(ctx, st)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if !reflect.DeepEqual(got, s.want) {
+			t.Errorf("%s: AppliedRules = %v, want %v", s.name, got, s.want)
+		}
+	}
 }

@@ -56,7 +56,7 @@ func (r *run) sideQuery(side, prop string, byValue bool) *query {
 		q.sql("e.props -> '$.\"" + prop + "\"'")
 	}
 	switch {
-	case !isClass(side):
+	case !IsClassSide(side):
 		q.sql(" FROM entities e WHERE ").notDeleted("e").sql(" AND e.type = ").arg(side)
 	case byValue:
 		q.sql(" FROM entities e WHERE ").notDeleted("e").
