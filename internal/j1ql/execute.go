@@ -30,6 +30,10 @@ type Result struct {
 	Cursor string `json:"cursor,omitempty"`
 	// Columns lists table columns in RETURN order (list: the keys seen).
 	Columns []string `json:"-"`
+	// DateColumns lists the table columns that read a date property under
+	// another name (h.lastScannedOn AS 'Last Scanned'); WriteTable prints
+	// their epoch milliseconds as times.
+	DateColumns []string `json:"-"`
 }
 
 // Tree is the graph of a RETURN TREE answer.
@@ -258,7 +262,7 @@ func (p *Plan) runRows(ctx context.Context, st store.Store, res *Result, fetch, 
 	if err != nil {
 		return 0, false, err
 	}
-	res.Data, res.Columns = data, cols
+	res.Data, res.Columns, res.DateColumns = data, cols, dateColumns(p.query)
 	return int64(len(rows)), more, nil
 }
 

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteJSON writes res as one JSON object: {"type", "data", "totalCount",
@@ -23,10 +25,12 @@ func WriteJSON(w io.Writer, res *Result) error {
 }
 
 // WriteTable writes res as aligned columns for people. Trees are written
-// as a table of vertices and a table of edges.
+// as a table of vertices and a table of edges. Dates held as epoch
+// milliseconds print as RFC 3339 UTC times (see IsDateColumn); JSON and CSV
+// keep the raw numbers.
 func WriteTable(w io.Writer, res *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, rec := range records(res) {
+	for _, rec := range recordsWith(res, tableCell(res)) {
 		for i, c := range rec {
 			rec[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(c)
 		}
@@ -49,6 +53,100 @@ func WriteCSV(w io.Writer, res *Result) error {
 
 // records renders res as a header and rows of text cells.
 func records(res *Result) [][]string {
+	return recordsWith(res, func(_ string, v any) string { return Cell(v) })
+}
+
+// tableCell renders the cells of a table for people: date columns as
+// RFC 3339 times, the rest with Cell.
+func tableCell(res *Result) func(col string, v any) string {
+	dates := map[string]bool{}
+	for _, c := range res.DateColumns {
+		dates[c] = true
+	}
+	return func(col string, v any) string {
+		if dates[col] || IsDateColumn(col) {
+			if t, ok := EpochMillis(v); ok {
+				return t.Format(time.RFC3339Nano)
+			}
+		}
+		return Cell(v)
+	}
+}
+
+// dateSuffixes end the names of properties that hold dates as epoch
+// milliseconds (createdOn, _beginOn, lastSeenAt, publishDate).
+var dateSuffixes = []string{"On", "At", "Date"}
+
+// IsDateColumn reports whether a column or property name names a date by
+// the naming convention of the data model: its last dotted part (without
+// brackets) ends in On, At or Date after at least one other character, as
+// in firstFoundOn, f.lastScannedOn, _beginOn or v.[publishedDate].
+func IsDateColumn(name string) bool {
+	name = strings.TrimSuffix(name, "]")
+	if i := strings.LastIndexAny(name, ".["); i >= 0 {
+		name = name[i+1:]
+	}
+	for _, suf := range dateSuffixes {
+		if len(name) > len(suf) && strings.HasSuffix(name, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEpochMillis is 9999-12-31T23:59:59.999Z, the last instant RFC 3339
+// can write.
+const maxEpochMillis = 253402300799999
+
+// EpochMillis returns the UTC time of an epoch-milliseconds value: a
+// non-negative integer (int64, or a float64 without a fraction) up to the
+// year 9999. Anything else is not a date and returns false.
+func EpochMillis(v any) (time.Time, bool) {
+	var ms int64
+	switch x := v.(type) {
+	case int64:
+		ms = x
+	case float64:
+		if x != math.Trunc(x) || x < 0 || x > maxEpochMillis {
+			return time.Time{}, false
+		}
+		ms = int64(x)
+	default:
+		return time.Time{}, false
+	}
+	if ms < 0 || ms > maxEpochMillis {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// dateColumns names the columns of a table answer whose RETURN item reads
+// a date property, whatever the column is called: h.lastScannedOn AS
+// 'Last Scanned', and min or max of such a property.
+func dateColumns(q *Query) []string {
+	if q == nil || q.Return == nil {
+		return nil
+	}
+	var out []string
+	for _, it := range q.Return.Items {
+		e := it.Expr
+		if c, ok := e.(*Call); ok && (c.Name == "min" || c.Name == "max") && len(c.Args) == 1 {
+			e = c.Args[0]
+		}
+		r, ok := e.(*Ref)
+		if !ok || r.Star || len(r.Parts) == 0 || len(r.Parts) == 1 && !r.Bracket {
+			continue
+		}
+		if IsDateColumn(r.Parts[len(r.Parts)-1]) {
+			out = append(out, it.Name())
+		}
+	}
+	return out
+}
+
+// recordsWith renders res as a header and rows of text cells, each cell
+// rendered by cell from its column name and value.
+func recordsWith(res *Result, cell func(col string, v any) string) [][]string {
 	switch data := res.Data.(type) {
 	case []map[string]any:
 		cols := res.Columns
@@ -65,7 +163,7 @@ func records(res *Result) [][]string {
 		for _, row := range data {
 			rec := make([]string, len(cols))
 			for i, c := range cols {
-				rec[i] = Cell(row[c])
+				rec[i] = cell(c, row[c])
 			}
 			out = append(out, rec)
 		}
