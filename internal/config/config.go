@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/qgraph/qgraph/internal/mapper"
 )
 
 // Config is a loaded, validated configuration file.
@@ -12,6 +14,9 @@ type Config struct {
 	// from bytes).
 	Path      string
 	Instances []Instance
+	// MappingRules are the global mapping rules of the file, without the
+	// default ones (see MapperRules).
+	MappingRules []mapper.Rule
 }
 
 // Instance is one integration instance: a Qualys subscription and how to

@@ -1,6 +1,9 @@
 // Package config loads and validates the qgraph configuration file: the
 // integration instances, each with its Qualys credentials and the filters
-// that shape what a sync reads.
+// that shape what a sync reads, and the global mapping rules the mapper
+// applies on top of the default ones (mappingRules). Rules are checked with
+// the mapper's own checks, field by field, so a file accepted here is never
+// refused when the mapper runs.
 //
 // The file is YAML. Every scalar value may reference environment variables
 // as ${NAME}; a reference to an unset variable is an error, so a missing

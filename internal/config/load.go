@@ -19,11 +19,24 @@ import (
 // ${NAME} references (os.Getenv in production). The error lists every
 // problem found, each naming its field.
 func Load(path string, getenv func(string) string) (*Config, error) {
+	return load(path, getenv, true)
+}
+
+// LoadMappingRules reads only the mappingRules section of the
+// configuration file at path, for commands that run the mapper but read no
+// Qualys instance (upload): the instances are neither checked nor
+// required, so their secrets need not be set. The returned Config has no
+// instances.
+func LoadMappingRules(path string, getenv func(string) string) (*Config, error) {
+	return load(path, getenv, false)
+}
+
+func load(path string, getenv func(string) string, instances bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	c, err := Parse(data, getenv)
+	c, err := parse(data, getenv, instances)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -33,6 +46,20 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 
 // Parse validates a configuration held in memory; see Load.
 func Parse(data []byte, getenv func(string) string) (*Config, error) {
+	return parse(data, getenv, true)
+}
+
+// ParseMappingRules validates the mappingRules section of a configuration
+// held in memory; see LoadMappingRules.
+func ParseMappingRules(data []byte, getenv func(string) string) (*Config, error) {
+	return parse(data, getenv, false)
+}
+
+// topKeys are the keys of the file's top level.
+var topKeys = []string{"instances", "mappingRules"}
+
+// parse decodes the file; withInstances false skips the instances.
+func parse(data []byte, getenv func(string) string, withInstances bool) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -40,6 +67,9 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
+			if !withInstances {
+				return &Config{}, nil
+			}
 			return nil, errors.New("the file is empty; it needs an instances list")
 		}
 		return nil, fmt.Errorf("parse YAML: %w", err)
@@ -50,11 +80,17 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
-	var instances *yaml.Node
-	d.mapping(doc, "", []string{"instances"}, func(key string, v *yaml.Node, path string) {
-		instances = v
+	var instances, rules *yaml.Node
+	d.mapping(doc, "", topKeys, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "instances":
+			instances = v
+		case "mappingRules":
+			rules = v
+		}
 	})
 	switch {
+	case !withInstances:
 	case isNull(instances):
 		d.fail(doc, "instances", "is required: list at least one instance")
 	case instances.Kind != yaml.SequenceNode:
@@ -74,6 +110,7 @@ func Parse(data []byte, getenv func(string) string) (*Config, error) {
 			d.fail(instances, "instances", "is empty: list at least one instance")
 		}
 	}
+	c.MappingRules = d.mappingRules(rules)
 	if err := errors.Join(d.errs...); err != nil {
 		return nil, err
 	}
