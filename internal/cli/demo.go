@@ -79,12 +79,11 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	apiURL := "http://" + ln.Addr().String()
 	so := qs.Options()
-	fmt.Fprintf(f.IO.ErrOut, "Qualys simulator on %s: %d hosts, %d detections per host, %d web apps\n", apiURL, so.Hosts, so.DetectionsPerHost, so.WebApps)
+	fmt.Fprintf(f.IO.ErrOut, "Qualys simulator on http://%s: %d hosts, %d detections per host, %d web apps\n", ln.Addr(), so.Hosts, so.DetectionsPerHost, so.WebApps)
 
 	q := config.DefaultQualys()
-	q.APIURL, q.Username, q.Password = apiURL, so.Username, so.Password
+	q.APIURL, q.Username, q.Password = demoAPIURL, so.Username, so.Password
 	q.VMDRFindingSeverities = []int{1, 2, 3, 4, 5}
 	q.VMDRFindingTypes = []string{"Info", "Potential", "Confirmed"}
 	inst := config.Instance{Name: "demo", Description: "Simulated Qualys subscription", PollingInterval: config.Disabled, TagWithAccountName: true, Qualys: q}
@@ -97,7 +96,11 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	defer st.Close()
 	fmt.Fprintf(f.IO.ErrOut, "Full sync into %s\n", backend.Redact(opts.DSN))
-	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) { o.Now = qs.Now })
+	hc := demoHTTPClient(ln.Addr().String())
+	defer hc.CloseIdleConnections()
+	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) {
+		o.Now, o.HTTPClient = qs.Now, hc
+	})
 	if rep != nil {
 		writeReport(f.IO.Out, rep, false)
 	}
@@ -115,6 +118,30 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; query it with: qgraph --db %s query 'FIND Host THAT HAS qualys_host_finding WITH open=true'\n", backend.Redact(opts.DSN), shellQuote(backend.Redact(opts.DSN)))
 	return nil
+}
+
+// demoAPIURL is the API URL the demo instance reaches its simulator at,
+// whatever port the simulator listens on: what the sync derives from the API
+// URL, such as the vulnerabilities' webLink, is then the same on every run,
+// and a second demo into the same store changes nothing.
+const demoAPIURL = "http://qualys-simulator.localhost"
+
+// demoHTTPClient returns a client that sends every request, whatever its
+// host, to the simulator listening at addr, through no proxy, and does
+// not follow redirects (as the Qualys client's own).
+func demoHTTPClient(addr string) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, addr)
+			},
+			MaxIdleConnsPerHost:   16,
+			IdleConnTimeout:       30 * time.Second,
+			ResponseHeaderTimeout: 2 * time.Minute,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // writeGraphSummary prints the live entities per _type and relationships

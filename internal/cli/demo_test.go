@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/store"
 )
 
 // TestDemo runs qgraph demo end to end: simulator, full sync, graph
@@ -28,5 +32,36 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "Qualys simulator on http://127.0.0.1:") {
 		t.Errorf("stderr does not name the simulator:\n%s", errOut)
+	}
+
+	// A second demo into the same store listens on another port, yet reads
+	// the same data: its sync must change nothing.
+	code, out, errOut = runCLI(t, nil, "--db", db, "demo")
+	if code != ExitOK {
+		t.Fatalf("second demo exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, nil, "--db", db, "jobs", "list", "--format", "json")
+	var jobs []jobSummary
+	if err := json.Unmarshal([]byte(out), &jobs); code != ExitOK || err != nil || len(jobs) != 2 {
+		t.Fatalf("jobs list exit %d, %v: %s%s", code, err, out, errOut)
+	}
+	latest := jobs[0]
+	if jobs[1].StartedAt.After(latest.StartedAt) {
+		latest = jobs[1]
+	}
+	code, out, errOut = runCLI(t, nil, "--db", db, "jobs", "show", latest.ID, "--format", "json")
+	var rep integration.Report
+	if err := json.Unmarshal([]byte(out), &rep); code != ExitOK || err != nil || rep.Sync == nil {
+		t.Fatalf("jobs show exit %d, %v: %s%s", code, err, out, errOut)
+	}
+	if n := rep.Sync.Entities["qualys_vuln"].Unchanged; n == 0 {
+		t.Errorf("the second sync saw no unchanged qualys_vuln: %+v", rep.Sync.Entities)
+	}
+	for _, part := range []map[string]store.TypeCounts{rep.Sync.Entities, rep.Sync.Relationships, rep.Sync.Mappings} {
+		for typ, c := range part {
+			if c.Created != 0 || c.Updated != 0 || c.Deleted != 0 {
+				t.Errorf("the second demo sync changed %s: %+v", typ, c)
+			}
+		}
 	}
 }
