@@ -13,6 +13,7 @@ import (
 	"github.com/qgraph/qgraph/internal/config"
 	"github.com/qgraph/qgraph/internal/integration"
 	"github.com/qgraph/qgraph/internal/integration/qualysint"
+	"github.com/qgraph/qgraph/internal/mapper"
 	"github.com/qgraph/qgraph/internal/store"
 )
 
@@ -40,8 +41,10 @@ func newSyncCmd(f *Factory, runF func(*SyncOptions) error) *cobra.Command {
 		Use:   "sync --config FILE [--instance NAME] [--full]",
 		Short: "Run one sync job per configured instance",
 		Long: "sync reads each configured Qualys instance (or only --instance) into the store, printing progress per step " +
-			"and a job report. Runs are incremental from each dataset's high-water mark; --full also deletes findings " +
-			"that Qualys no longer reports. The exit code is 3 when a step or a job failed.",
+			"and a job report, then resolves mapped relationships and the mapping rules (the default ones and those of " +
+			"the config's mappingRules; a rule removed from the config loses its relationships). Runs are incremental " +
+			"from each dataset's high-water mark; --full also deletes findings that Qualys no longer reports. The exit " +
+			"code is 3 when a step or a job failed.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.ConfigPath == "" {
@@ -82,9 +85,15 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		return err
 	}
 	defer st.Close()
+	rules := cfg.MapperRules()
+	withRules := func(o *qualysint.SyncOptions) {
+		o.AfterCommit = func(ctx context.Context) (any, error) {
+			return mapper.New(st, mapper.Options{Rules: rules, Logger: o.Logger}).Resolve(ctx)
+		}
+	}
 	failed := 0
 	for _, in := range instances {
-		rep, err := syncInstance(ctx, f, st, in, opts.Full, nil)
+		rep, err := syncInstance(ctx, f, st, in, opts.Full, withRules)
 		if ctx.Err() != nil && (err != nil || rep == nil || rep.Status == integration.StatusCancelled) {
 			// Interrupted: the job aborted its store sync.
 			return withExitCode(ExitInterrupted, fmt.Errorf("instance %s: %w", in.Name, errInterrupted))

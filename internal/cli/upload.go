@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qgraph/qgraph/internal/config"
 	"github.com/qgraph/qgraph/internal/mapper"
 	"github.com/qgraph/qgraph/internal/mapper/upload"
 	"github.com/qgraph/qgraph/internal/store"
@@ -26,6 +27,9 @@ type UploadOptions struct {
 	Scope   string
 	Mode    string
 	Format  string
+	// ConfigPath is the config file whose mappingRules apply; "" keeps the
+	// rules of the last mapper run.
+	ConfigPath string
 }
 
 var uploadScopeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -33,13 +37,16 @@ var uploadScopeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 func newUploadCmd(f *Factory) *cobra.Command {
 	opts := &UploadOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "upload FILE [--scope NAME] [--mode replace|merge]",
+		Use:   "upload FILE [--scope NAME] [--mode replace|merge] [--config FILE]",
 		Short: "Upload external entities and relationships from a JSON or NDJSON file",
 		Long: "upload reads entities (_key, _type, _class and properties), relationships (_fromEntityKey/_toEntityKey) " +
 			"and mapped relationships (_mapping) from FILE (\"-\" for standard input) into the scope upload:NAME, then " +
 			"resolves mapped relationships and mapping rules, so an uploaded entity adopts the placeholder with its " +
 			"_type and _key. --mode replace (the default) makes the scope equal to the file; merge only creates and " +
-			"updates. A file with any invalid object is rejected whole, listing every bad object by index and field.",
+			"updates. A file with any invalid object is rejected whole, listing every bad object by index and field. " +
+			"With --config, the mapping rules are the default ones plus the file's mappingRules (only that section is " +
+			"read, so the instances' secrets need not be set), and a rule removed from the file loses its relationships; " +
+			"without it, the rules the mapper last ran with (by sync or upload) stay in force.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -49,6 +56,7 @@ func newUploadCmd(f *Factory) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Scope, "scope", "", "upload scope name (default: the file name without extension)")
 	cmd.Flags().StringVar(&opts.Mode, "mode", "replace", "replace: the scope becomes the file; merge: create and update only")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&opts.ConfigPath, "config", "", "configuration file (YAML) whose mappingRules apply (default: keep the rules of the last run)")
 	return cmd
 }
 
@@ -77,6 +85,14 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	if !uploadScopeRE.MatchString(name) {
 		return withExitCode(ExitUsage, fmt.Errorf("scope name %q: use letters, digits, '.', '_' and '-' (set it with --scope)", name))
 	}
+	var rules []mapper.Rule
+	if opts.ConfigPath != "" {
+		cfg, err := config.LoadMappingRules(opts.ConfigPath, f.Getenv)
+		if err != nil {
+			return withExitCode(ExitUsage, err)
+		}
+		rules = cfg.MapperRules()
+	}
 	var in io.Reader = f.IO.In
 	if opts.File != "-" {
 		file, err := os.Open(opts.File)
@@ -99,7 +115,12 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 		}
 		return fmt.Errorf("upload %s: %w", opts.File, err)
 	}
-	rep, err := mapper.New(st, mapper.Options{Rules: mapper.DefaultRules(), Logger: f.Logger()}).Resolve(ctx)
+	if rules == nil {
+		if rules, err = mapper.AppliedRules(ctx, st); err != nil {
+			return fmt.Errorf("upload %s stored, but reading the mapping rules in force failed: %w", opts.File, err)
+		}
+	}
+	rep, err := mapper.New(st, mapper.Options{Rules: rules, Logger: f.Logger()}).Resolve(ctx)
 	if err != nil {
 		return fmt.Errorf("upload %s stored, but resolving mapped relationships failed: %w", opts.File, err)
 	}
