@@ -26,7 +26,6 @@ type committer struct {
 	res  *store.SyncResult
 	// seqBefore is the last change-log seq before this commit.
 	seqBefore int64
-	mapSeq    int64 // last mapping seq handed out; 0 until loaded
 }
 
 func (s *session) commit(ctx context.Context, p store.CommitParams) (*store.SyncResult, error) {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -10,12 +11,6 @@ import (
 )
 
 const (
-	mappingByKeySQL   = `SELECT id, key, type, class, body, version, deleted FROM mappings WHERE scope = ? AND key = ?`
-	insertMappingSQL  = `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq) VALUES (?, ?, ?, ?, ?, 1, ?, 0, ?, ?)`
-	archiveMappingSQL = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, begin_on, end_on, deleted, job_id)
-		SELECT id, version, type, class, body, begin_on, ?, deleted, job_id FROM mappings WHERE id = ?`
-	updateMappingSQL = `UPDATE mappings SET type = ?, class = ?, body = ?, version = version + 1, begin_on = ?, deleted = 0, job_id = ?, seq = ? WHERE id = ?`
-	deleteMappingSQL = `UPDATE mappings SET version = version + 1, begin_on = ?, deleted = 1, job_id = ?, seq = ? WHERE id = ?`
 	// goneUnseenMappings and goneNamedMappings collect the mappings to
 	// delete in Replace and Merge mode.
 	goneUnseenMappings = `INSERT INTO temp.gone (id)
@@ -27,20 +22,6 @@ const (
 		SELECT m.id FROM temp.stage_deletes d CROSS JOIN mappings m ON m.scope = :scope AND m.key = d.key
 		WHERE d.kind = 'mapping' AND NOT m.deleted`
 )
-
-// mappingChunk is how many staged mappings are read at a time.
-const mappingChunk = 500
-
-// row is one stored or staged mapping.
-type row struct {
-	id      int64
-	key     string
-	typ     string
-	class   string
-	body    string
-	version int64
-	deleted bool
-}
 
 // mappingBody is the stored JSON of a mapped relationship, without its
 // key, type and class.
@@ -97,153 +78,147 @@ func decodeMapping(body string, m *graph.MappedRelationship) error {
 	return nil
 }
 
-// mergeMappings applies the staged mapped relationships one by one (each
-// change takes the next seq), then deletes unseen (Replace) or named
-// (Merge) mappings.
+// Mapping merge statements. Every mapping created, changed, revived or
+// deleted takes the next seq, in key order within each statement, starting
+// above :base, the largest seq before the statement.
+const (
+	findChangedMappings = `INSERT INTO temp.map_changed (id, was_deleted, seq)
+		SELECT m.id, m.deleted, :base + row_number() OVER (ORDER BY s.key)
+		FROM temp.stage_mappings s CROSS JOIN mappings m ON m.scope = :scope AND m.key = s.key
+		WHERE m.deleted OR m.type <> s.type OR m.class <> s.class OR m.body <> s.body`
+	archiveChangedMappings = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, begin_on, end_on, deleted, job_id)
+		SELECT m.id, m.version, m.type, m.class, m.body, m.begin_on, :now, m.deleted, m.job_id
+		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id`
+	updateChangedMappings = `UPDATE mappings
+		SET (type, class, body) = (SELECT s.type, s.class, s.body FROM temp.stage_mappings s WHERE s.key = mappings.key),
+		    seq = (SELECT c.seq FROM temp.map_changed c WHERE c.id = mappings.id),
+		    version = version + 1, begin_on = :now, deleted = 0, job_id = :job
+		WHERE id IN (SELECT id FROM temp.map_changed)`
+	// countChangedMappings counts revived mappings as created and the
+	// others as updated, by their new type.
+	countChangedMappings = `SELECT m.type, c.was_deleted, count(*)
+		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id GROUP BY m.type, c.was_deleted`
+	insertNewMappings = `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq)
+		SELECT :scope, s.key, s.type, s.class, s.body, 1, :now, 0, :job, :base + row_number() OVER (ORDER BY s.key)
+		FROM temp.stage_mappings s
+		WHERE NOT EXISTS (SELECT 1 FROM mappings m WHERE m.scope = :scope AND m.key = s.key)
+		ORDER BY s.key`
+	countNewMappings    = `SELECT type, count(*) FROM mappings WHERE seq > :base GROUP BY type`
+	countStagedMappings = `SELECT type, count(*) FROM temp.stage_mappings GROUP BY type`
+	queueGoneMappings   = `INSERT INTO temp.map_changed (id, was_deleted, seq)
+		SELECT g.id, 0, :base + row_number() OVER (ORDER BY m.key)
+		FROM temp.gone g CROSS JOIN mappings m ON m.id = g.id`
+	deleteGoneMappings = `UPDATE mappings
+		SET seq = (SELECT c.seq FROM temp.map_changed c WHERE c.id = mappings.id),
+		    version = version + 1, begin_on = :now, deleted = 1, job_id = :job
+		WHERE id IN (SELECT id FROM temp.map_changed)`
+	countGoneMappings = `SELECT m.type, count(*) FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id GROUP BY m.type`
+)
+
+// mergeMappings applies the staged mapped relationships with set-based
+// statements: changed and revived ones are archived and updated, new ones
+// inserted, then unseen (Replace) or named (Merge) ones soft-deleted. Each
+// change takes the next seq, which the mapper reads to find its work.
 func (c *committer) mergeMappings(ctx context.Context) error {
-	after := ""
-	for {
-		chunk, err := c.stagedMappings(ctx, after)
-		if err != nil {
+	base, err := c.maxMappingSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.run(ctx, "reset work table", `DELETE FROM temp.map_changed`); err != nil {
+		return err
+	}
+	n, err := c.exec(ctx, "find changed mappings", findChangedMappings, sql.Named("base", base))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if err := c.run(ctx, "update mappings", archiveChangedMappings, updateChangedMappings); err != nil {
 			return err
 		}
-		if len(chunk) == 0 {
-			break
-		}
-		for i := range chunk {
-			if err := c.putMapping(ctx, &chunk[i]); err != nil {
-				return err
+		if err := c.countMappings(ctx, countChangedMappings, func(tc *store.TypeCounts, revived bool, n int64) {
+			if revived {
+				tc.Created += n
+			} else {
+				tc.Updated += n
 			}
+		}); err != nil {
+			return err
 		}
-		after = chunk[len(chunk)-1].key
+		base += n
 	}
-	if _, err := c.exec(ctx, "reset work table", `DELETE FROM temp.gone`); err != nil {
+	n, err = c.exec(ctx, "create mappings", insertNewMappings, sql.Named("base", base))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if err := c.countMappings(ctx, countNewMappings, func(tc *store.TypeCounts, _ bool, n int64) { tc.Created += n }, sql.Named("base", base)); err != nil {
+			return err
+		}
+		base += n
+	}
+	if err := c.countMappings(ctx, countStagedMappings, func(tc *store.TypeCounts, _ bool, n int64) {
+		tc.Unchanged = n - tc.Created - tc.Updated
+	}); err != nil {
+		return err
+	}
+
+	if err := c.run(ctx, "reset work tables", `DELETE FROM temp.gone`, `DELETE FROM temp.map_changed`); err != nil {
 		return err
 	}
 	collect := goneUnseenMappings
 	if c.s.p.Mode != store.Replace {
 		collect = goneNamedMappings
 	}
-	if _, err := c.exec(ctx, "find mappings to delete", collect); err != nil {
+	n, err = c.exec(ctx, "find mappings to delete", collect)
+	if err != nil || n == 0 {
 		return err
 	}
-	rows, err := c.conn.QueryContext(ctx, `SELECT m.id, m.key, m.type, m.class, m.body, m.version, m.deleted
-		FROM temp.gone g CROSS JOIN mappings m ON m.id = g.id ORDER BY m.key`)
-	if err != nil {
-		return fmt.Errorf("read mappings to delete: %w", err)
+	if _, err := c.exec(ctx, "delete mappings", queueGoneMappings, sql.Named("base", base)); err != nil {
+		return err
 	}
-	var gone []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.key, &r.typ, &r.class, &r.body, &r.version, &r.deleted); err != nil {
-			rows.Close()
-			return fmt.Errorf("read mappings to delete: %w", err)
-		}
-		gone = append(gone, r)
+	if err := c.run(ctx, "delete mappings", archiveChangedMappings, deleteGoneMappings); err != nil {
+		return err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read mappings to delete: %w", err)
-	}
-	for i := range gone {
-		if err := c.deleteMapping(ctx, &gone[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return c.countMappings(ctx, countGoneMappings, func(tc *store.TypeCounts, _ bool, n int64) { tc.Deleted += n })
 }
 
-// stagedMappings reads the next chunk of staged mappings after key.
-func (c *committer) stagedMappings(ctx context.Context, after string) ([]row, error) {
-	rows, err := c.conn.QueryContext(ctx, `SELECT key, type, class, body FROM temp.stage_mappings WHERE key > ? ORDER BY key LIMIT ?`, after, mappingChunk)
+// maxMappingSeq returns the largest mapping seq handed out so far.
+func (c *committer) maxMappingSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM mappings`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read mapping seq: %w", err)
+	}
+	return seq, nil
+}
+
+// countMappings runs a query that returns (type, count) or (type, flag,
+// count) rows and hands each to add with the type's counters.
+func (c *committer) countMappings(ctx context.Context, query string, add func(tc *store.TypeCounts, flag bool, n int64), extra ...any) error {
+	rows, err := c.conn.QueryContext(ctx, query, append(extra, c.args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("read staged mappings: %w", err)
+		return fmt.Errorf("count mappings: %w", err)
 	}
 	defer rows.Close()
-	var out []row
+	cols, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("count mappings: %w", err)
+	}
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.key, &r.typ, &r.class, &r.body); err != nil {
-			return nil, fmt.Errorf("read staged mappings: %w", err)
+		var (
+			typ  string
+			flag bool
+			n    int64
+		)
+		dest := []any{&typ, &n}
+		if len(cols) == 3 {
+			dest = []any{&typ, &flag, &n}
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// nextSeq hands out the next mapping seq; the write lock makes max+1 safe.
-func (c *committer) nextSeq(ctx context.Context) (int64, error) {
-	if c.mapSeq == 0 {
-		if err := c.conn.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM mappings`).Scan(&c.mapSeq); err != nil {
-			return 0, fmt.Errorf("read mapping seq: %w", err)
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("count mappings: %w", err)
 		}
+		tc := c.res.Mappings[typ]
+		add(&tc, flag, n)
+		c.res.Mappings[typ] = tc
 	}
-	c.mapSeq++
-	return c.mapSeq, nil
+	return rows.Err()
 }
-
-// putMapping creates, revives, updates or leaves alone one mapping.
-func (c *committer) putMapping(ctx context.Context, st *row) error {
-	var ex row
-	err := c.conn.QueryRowContext(ctx, mappingByKeySQL, c.scope, st.key).
-		Scan(&ex.id, &ex.key, &ex.typ, &ex.class, &ex.body, &ex.version, &ex.deleted)
-	found := err == nil
-	if err != nil && !isNoRows(err) {
-		return fmt.Errorf("read mapping %s: %w", st.key, err)
-	}
-	if found && !ex.deleted && ex.typ == st.typ && ex.class == st.class && ex.body == st.body {
-		count(c.res.Mappings, st.typ, unchanged)
-		return nil
-	}
-	seq, err := c.nextSeq(ctx)
-	if err != nil {
-		return err
-	}
-	if !found {
-		if _, err := c.conn.ExecContext(ctx, insertMappingSQL, c.scope, st.key, st.typ, st.class, st.body, c.now, c.job, seq); err != nil {
-			return fmt.Errorf("create mapping %s: %w", st.key, err)
-		}
-		count(c.res.Mappings, st.typ, created)
-		return nil
-	}
-	if _, err := c.conn.ExecContext(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
-		return fmt.Errorf("keep version %d of mapping %s: %w", ex.version, ex.key, err)
-	}
-	if _, err := c.conn.ExecContext(ctx, updateMappingSQL, st.typ, st.class, st.body, c.now, c.job, seq, ex.id); err != nil {
-		return fmt.Errorf("update mapping %s: %w", st.key, err)
-	}
-	if ex.deleted {
-		count(c.res.Mappings, st.typ, created)
-	} else {
-		count(c.res.Mappings, st.typ, updated)
-	}
-	return nil
-}
-
-// deleteMapping soft-deletes a live mapping.
-func (c *committer) deleteMapping(ctx context.Context, ex *row) error {
-	seq, err := c.nextSeq(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := c.conn.ExecContext(ctx, archiveMappingSQL, c.now, ex.id); err != nil {
-		return fmt.Errorf("keep version %d of mapping %s: %w", ex.version, ex.key, err)
-	}
-	if _, err := c.conn.ExecContext(ctx, deleteMappingSQL, c.now, c.job, seq, ex.id); err != nil {
-		return fmt.Errorf("delete mapping %s: %w", ex.key, err)
-	}
-	count(c.res.Mappings, ex.typ, deleted)
-	return nil
-}
-
-// count adds one to the counter picked by pick for typ in m.
-func count(m map[string]store.TypeCounts, typ string, pick func(*store.TypeCounts)) {
-	tc := m[typ]
-	pick(&tc)
-	m[typ] = tc
-}
-
-func created(tc *store.TypeCounts)   { tc.Created++ }
-func updated(tc *store.TypeCounts)   { tc.Updated++ }
-func unchanged(tc *store.TypeCounts) { tc.Unchanged++ }
-func deleted(tc *store.TypeCounts)   { tc.Deleted++ }

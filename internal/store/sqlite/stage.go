@@ -48,6 +48,7 @@ var stageTables = []string{
 	`gone_rels (id INTEGER PRIMARY KEY)`,
 	`changed (id INTEGER PRIMARY KEY, key TEXT NOT NULL, was_deleted INTEGER NOT NULL, classes_changed INTEGER NOT NULL)`,
 	`rel_ends (key TEXT PRIMARY KEY, from_id INTEGER, to_id INTEGER) WITHOUT ROWID`,
+	`map_changed (id INTEGER PRIMARY KEY, was_deleted INTEGER NOT NULL, seq INTEGER NOT NULL)`,
 }
 
 // stageTableName returns the name of a stageTables entry.

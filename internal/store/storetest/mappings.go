@@ -84,6 +84,18 @@ func runMappingCases(t *testing.T, open Opener) {
 		if len(withDeleted) != 1 || withDeleted[0].Key != m3.Key || !withDeleted[0].Deleted || withDeleted[0].Seq <= last {
 			t.Errorf("mappings after seq %d with deleted = %+v, want the deleted %s", last, withDeleted, m3.Key)
 		}
+		last = withDeleted[0].Seq
+
+		// Revived: counted as created, a new version with a new seq.
+		res = sync(t, s, scopeA, 4, store.Batch{Mappings: []graph.MappedRelationship{m1, m2b, m3}}, syncOpts{})
+		wantCounts(t, "sync 4", res.Mappings, m1.Type, store.TypeCounts{Unchanged: 2, Created: 1})
+		revived, err := s.ListMappings(ctx, store.MappingFilter{AfterSeq: last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(revived) != 1 || revived[0].Key != m3.Key || revived[0].Deleted || revived[0].Version != 3 {
+			t.Errorf("mappings after seq %d = %+v, want the revived %s as version 3", last, revived, m3.Key)
+		}
 	})
 
 	t.Run("filters by scope and limit", func(t *testing.T) {
