@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/qualys"
 	"github.com/qgraph/qgraph/internal/store"
 )
 
@@ -133,8 +135,9 @@ func TestSimServerClockAheadOfLocalClock(t *testing.T) {
 }
 
 // TestSimGapLongerThanWindowIsRead lets more time pass between two runs than
-// minFindingsSinceDays: the incremental run must read detections from the
-// high-water mark, not from now − days, so no change of the gap is missed.
+// minFindingsSinceDays and minScannedSinceDays: the incremental run must
+// list hosts and read detections from the high-water marks, not from
+// now − days, so no change of the gap is missed.
 func TestSimGapLongerThanWindowIsRead(t *testing.T) {
 	o := smallSim()
 	o.Now = time.Now().UTC().Truncate(time.Second)
@@ -149,21 +152,102 @@ func TestSimGapLongerThanWindowIsRead(t *testing.T) {
 	gap := b.reported(t, t0)
 	b.syncWallClock(t, false)
 	after := b.entities(t, TypeHostFinding)
-	var stale, seen int
+	var stale, missing int
 	for k, open := range gap {
 		e, ok := after[k]
-		if !ok {
-			continue // a host outside the scanned-host window
-		}
-		seen++
-		if e.Properties["open"] != open {
+		switch {
+		case !ok:
+			missing++
+		case e.Properties["open"] != open:
 			stale++
 		}
 	}
-	if seen == 0 {
-		t.Fatal("no finding changed in the gap was stored")
+	if len(gap) == 0 {
+		t.Fatal("no finding changed in the gap")
 	}
-	if stale != 0 {
-		t.Errorf("%d of %d findings changed in the 30-day gap still have their old open state", stale, seen)
+	if stale != 0 || missing != 0 {
+		t.Errorf("of %d findings changed in the 30-day gap, %d are missing and %d still have their old open state", len(gap), missing, stale)
+	}
+}
+
+// TestSimScannedWindowFollowsTheMark leaves more time between two runs than
+// minScannedSinceDays, on the simulator's clock: the host and web-app lists
+// of the second run must start at the previous run's mark, so a host or a
+// web app scanned early in the gap, and not since, is still read.
+func TestSimScannedWindowFollowsTheMark(t *testing.T) {
+	b := newSimBundle(t, smallSim())
+	b.inst.Qualys.MinScannedSinceDays = 2
+	b.inst.Qualys.MinFindingsSinceDays = 2
+	if rep := b.sync(t, false); rep.Failed() {
+		t.Fatalf("first sync failed: %+v", rep.Steps)
+	}
+	t0 := b.sim.Now()
+	for range 4 { // 12 days in four scans, so some hosts are scanned only early on
+		if err := b.sim.Advance(3 * 24 * time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	c, err := NewClient(b.inst, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[int64]bool{}
+	if err := c.ScannedHostIDs(ctx, qualys.HostListParams{ProcessedAfter: t0}, func(id int64) error { hosts[id] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	early := map[int64]bool{}
+	floor := b.sim.Now().Add(-2 * 24 * time.Hour)
+	if err := c.ScannedHostIDs(ctx, qualys.HostListParams{ProcessedAfter: floor}, func(id int64) error { early[id] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(early) >= len(hosts) {
+		t.Fatalf("%d hosts scanned in the gap, %d in its last two days; the test needs hosts scanned only early", len(hosts), len(early))
+	}
+	scanned := true
+	apps := map[string]bool{}
+	if err := c.WebApps(ctx, qualys.WebAppParams{Scanned: &scanned, LastScanAfter: t0}, func(a *qualys.WebApp) error { apps[WebAppKey(a.ID)] = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	gap := b.reported(t, t0)
+
+	rep := b.sync(t, false)
+	if rep.Failed() {
+		t.Fatalf("second sync failed: %+v", rep.Steps)
+	}
+	targets := b.scansTargets(t)
+	var missingHosts int
+	for id := range hosts {
+		if !targets[graph.RelationshipKey(KeyVMDR, ClassScans, DiscoveredHostKey(id))] {
+			missingHosts++
+		}
+	}
+	if missingHosts > 0 {
+		t.Errorf("%d of %d hosts scanned in the gap (%d of them in its last two days) have no SCANS link", missingHosts, len(hosts), len(early))
+	}
+	stored := b.entities(t, TypeHostFinding)
+	var missing, stale int
+	for k, open := range gap {
+		e, ok := stored[k]
+		switch {
+		case !ok:
+			missing++
+		case e.Properties["open"] != open:
+			stale++
+		}
+	}
+	if missing > 0 || stale > 0 {
+		t.Errorf("of %d findings changed in the gap, %d are missing and %d have their old open state", len(gap), missing, stale)
+	}
+	webApps := b.entities(t, TypeWebApp)
+	for k := range apps {
+		if _, ok := webApps[k]; !ok {
+			t.Errorf("web app %s, scanned in the gap, is missing", k)
+		}
+	}
+	for _, ds := range []string{DatasetScannedHosts, DatasetScannedWebApps} {
+		if mark := rep.HighWaterMarks[ds]; mark.IsZero() || mark.Before(t0) {
+			t.Errorf("%s mark %v, want one after %v", ds, mark, t0)
+		}
 	}
 }

@@ -48,6 +48,11 @@ const (
 const (
 	DatasetDetections     = "detections"
 	DatasetWebAppFindings = "webAppFindings"
+	// DatasetScannedHosts and DatasetScannedWebApps mark the host and
+	// web-app lists: the server time at which the last list was read
+	// whose detections or findings were then read completely.
+	DatasetScannedHosts   = "scannedHosts"
+	DatasetScannedWebApps = "scannedWebApps"
 )
 
 // Report list names.
@@ -70,6 +75,11 @@ type job struct {
 	targets   map[int64]*hostTarget
 	webAppIDs []int64
 	haveHost  bool
+	// hostsListed and appsListed are the server times at which the host
+	// and web-app lists were asked for: the next marks of those lists,
+	// proposed by the steps that read their detections and findings.
+	hostsListed time.Time
+	appsListed  time.Time
 }
 
 // Steps returns the steps of a job for inst. pv is the portal version read
@@ -133,13 +143,22 @@ func (j *job) serverNow(s *integration.StepContext) time.Time {
 	return s.Now()
 }
 
-// scannedSince is the start of the host and web-app window: the last
-// minScannedSinceDays before now, or unbounded on a full run.
-func (j *job) scannedSince(now time.Time) time.Time {
+// scannedSince is the start of the host or web-app list window of a
+// dataset (DatasetScannedHosts, DatasetScannedWebApps): now −
+// minScannedSinceDays, or the dataset's high-water mark when that is older,
+// so that a gap between runs longer than the window is listed whole and a
+// host or web app scanned early in it, and not since, is not skipped. A
+// full run lists without a start. now must be the server's time
+// (serverNow), as the marks are.
+func (j *job) scannedSince(s *integration.StepContext, now time.Time, dataset string) time.Time {
 	if j.full {
 		return time.Time{}
 	}
-	return now.Add(-days(j.inst.Qualys.MinScannedSinceDays))
+	since := now.Add(-days(j.inst.Qualys.MinScannedSinceDays))
+	if mark := s.HighWaterMark(dataset); !mark.IsZero() && mark.Before(since) {
+		since = mark
+	}
+	return since
 }
 
 func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Hour)) }
@@ -147,7 +166,8 @@ func days(d float64) time.Duration { return time.Duration(d * float64(24*time.Ho
 func (j *job) scannedHostIDs(ctx context.Context, s *integration.StepContext) error {
 	// No upper bound: one taken from the local clock would hide every host
 	// Qualys processed at a later server time.
-	p := qualys.HostListParams{ProcessedAfter: j.scannedSince(j.serverNow(s))}
+	now := j.serverNow(s)
+	p := qualys.HostListParams{ProcessedAfter: j.scannedSince(s, now, DatasetScannedHosts)}
 	defer j.countPages(s, qualys.EndpointHostList)()
 	var ids []int64
 	err := j.client.ScannedHostIDs(ctx, p, func(id int64) error {
@@ -160,7 +180,7 @@ func (j *job) scannedHostIDs(ctx context.Context, s *integration.StepContext) er
 	s.Count("hostIds", int64(len(ids)))
 	s.Logger.Info("scanned hosts listed", "hosts", len(ids), "processedAfter", isoWindow(p.ProcessedAfter))
 	j.mu.Lock()
-	j.hostIDs, j.haveHost = ids, true
+	j.hostIDs, j.haveHost, j.hostsListed = ids, true, now
 	j.mu.Unlock()
 	return nil
 }
@@ -243,13 +263,18 @@ func (j *job) window(s *integration.StepContext, now time.Time, dataset string, 
 
 func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) error {
 	j.mu.Lock()
-	ids, haveHosts := j.hostIDs, j.haveHost
+	ids, haveHosts, listed := j.hostIDs, j.haveHost, j.hostsListed
 	j.mu.Unlock()
 	q := j.inst.Qualys
 	since := j.window(s, j.serverNow(s), DatasetDetections, q.MinFindingsSinceDays)
 	if !haveHosts {
 		s.MarkPartial("the scanned host list is not available")
 		return errors.New("no host list: fetch-scanned-host-ids did not finish")
+	}
+	// The host list's mark moves only with the detections of its hosts:
+	// if they are not all read, the next run lists the same hosts again.
+	if !listed.IsZero() {
+		s.SetHighWaterMark(DatasetScannedHosts, listed)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -317,7 +342,8 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
 	q := j.inst.Qualys
 	scanned := true
-	p := qualys.WebAppParams{IDs: q.WebAppScanApplicationIDs, Scanned: &scanned, LastScanAfter: j.scannedSince(j.serverNow(s))}
+	now := j.serverNow(s)
+	p := qualys.WebAppParams{IDs: q.WebAppScanApplicationIDs, Scanned: &scanned, LastScanAfter: j.scannedSince(s, now, DatasetScannedWebApps)}
 	defer j.countPages(s, qualys.EndpointWebApps)()
 	var ids []int64
 	err := j.client.WebApps(ctx, p, func(w *qualys.WebApp) error {
@@ -330,7 +356,7 @@ func (j *job) webApps(ctx context.Context, s *integration.StepContext) error {
 	})
 	s.Count("webApps", int64(len(ids)))
 	j.mu.Lock()
-	j.webAppIDs = ids
+	j.webAppIDs, j.appsListed = ids, now
 	j.mu.Unlock()
 	var api *qualys.APIError
 	if errors.As(err, &api) && api.IsAuth() {
@@ -361,8 +387,13 @@ func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) er
 		s.SetHighWaterMark(DatasetWebAppFindings, mark)
 	}()
 	j.mu.Lock()
-	apps := j.webAppIDs
+	apps, listed := j.webAppIDs, j.appsListed
 	j.mu.Unlock()
+	// As for hosts, the web-app list's mark moves only with the findings
+	// of its apps.
+	if !listed.IsZero() {
+		s.SetHighWaterMark(DatasetScannedWebApps, listed)
+	}
 	if len(apps) == 0 {
 		return nil
 	}
