@@ -83,6 +83,14 @@ func (s *StepContext) Now() time.Time { return s.job.started }
 // Full reports whether the job is a reconcile run that reads everything.
 func (s *StepContext) Full() bool { return s.job.spec.Full }
 
+// Store returns the store the job syncs into, so that a step can read what
+// earlier jobs committed. Nothing the job emits is visible there before
+// the job commits.
+func (s *StepContext) Store() store.Store { return s.job.spec.Store }
+
+// Scope returns the scope the job syncs.
+func (s *StepContext) Scope() string { return s.job.spec.Scope }
+
 // HighWaterMark returns the dataset's high-water mark from the instance
 // state at the start of the job (zero when there is none).
 func (s *StepContext) HighWaterMark(dataset string) time.Time {
