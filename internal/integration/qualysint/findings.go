@@ -103,10 +103,9 @@ func HostFinding(h *qualys.DetectionHost, d *qualys.Detection, t *hostTarget, o 
 // IDENTIFIED finding and finding IS qualys_vuln (direct), and Host HAS
 // finding (mapped to the host target).
 func HostFindingLinks(findingKey string, qid int64, t *hostTarget) ([]graph.Relationship, graph.MappedRelationship) {
-	vuln := VulnKey(qid)
 	rels := []graph.Relationship{
 		{Key: graph.RelationshipKey(KeyVMDR, ClassIdentified, findingKey), Type: RelVMDRIdentified, Class: ClassIdentified, FromKey: KeyVMDR, ToKey: findingKey},
-		{Key: graph.RelationshipKey(findingKey, ClassIs, vuln), Type: RelHostFindingIsVuln, Class: ClassIs, FromKey: findingKey, ToKey: vuln},
+		vulnLink(findingKey, RelHostFindingIsVuln, qid),
 	}
 	has := graph.MappedRelationship{
 		Key:              graph.RelationshipKey(findingKey, ClassHas, t.Key),
@@ -209,8 +208,14 @@ func WebFindingLinks(findingKey string, f *qualys.Finding) []graph.Relationship 
 		rels = append(rels, graph.Relationship{Key: graph.RelationshipKey(app, ClassHas, findingKey), Type: RelWebAppHasFinding, Class: ClassHas, FromKey: app, ToKey: findingKey})
 	}
 	if f.QID != 0 {
-		vuln := VulnKey(f.QID)
-		rels = append(rels, graph.Relationship{Key: graph.RelationshipKey(findingKey, ClassIs, vuln), Type: RelWebFindingIsVuln, Class: ClassIs, FromKey: findingKey, ToKey: vuln})
+		rels = append(rels, vulnLink(findingKey, RelWebFindingIsVuln, f.QID))
 	}
 	return rels
+}
+
+// vulnLink is the direct relationship finding IS qualys_vuln; relType is
+// RelHostFindingIsVuln or RelWebFindingIsVuln.
+func vulnLink(findingKey, relType string, qid int64) graph.Relationship {
+	vuln := VulnKey(qid)
+	return graph.Relationship{Key: graph.RelationshipKey(findingKey, ClassIs, vuln), Type: relType, Class: ClassIs, FromKey: findingKey, ToKey: vuln}
 }

@@ -28,17 +28,23 @@ type simBundle struct {
 
 func newSimBundle(t *testing.T, opts sim.Options) *simBundle {
 	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "graph.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newSimBundleOn(t, opts, st)
+}
+
+// newSimBundleOn is newSimBundle with the given store.
+func newSimBundleOn(t *testing.T, opts sim.Options, st store.Store) *simBundle {
+	t.Helper()
 	s, err := sim.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "graph.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	q := config.DefaultQualys()
 	q.APIURL, q.Username, q.Password = srv.URL, s.Options().Username, s.Options().Password
 	q.VMDRFindingSeverities = []int{1, 2, 3, 4, 5}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qgraph/qgraph/internal/config"
+	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/integration"
 	"github.com/qgraph/qgraph/internal/qualys"
 )
@@ -104,6 +106,12 @@ func Steps(inst config.Instance, client Client, pv *qualys.PortalVersion, full b
 	if q.IngestWebAppScans {
 		vulnDeps = append(vulnDeps, StepWebAppFindings)
 	}
+	vulnTypes := vulnStepTypes
+	if !full {
+		// An incremental run also links stored findings to the
+		// vulnerabilities it fetches for them (see relinkStored).
+		vulnTypes = append(slices.Clone(vulnStepTypes), RelHostFindingIsVuln, RelWebFindingIsVuln)
+	}
 	return []integration.Step{
 		{ID: StepAccount, Name: "Fetch Account Details", Types: accountStepTypes, Run: j.account},
 		{ID: StepServices, Name: "Fetch Services", DependsOn: []string{StepAccount}, Types: servicesStepTypes, Run: j.services},
@@ -116,7 +124,7 @@ func Steps(inst config.Instance, client Client, pv *qualys.PortalVersion, full b
 		{ID: StepWebApps, Name: "Fetch Scanned Web Apps", DependsOn: []string{StepServices}, Types: webAppStepTypes, Run: j.webApps,
 			Disabled: !q.IngestWebAppScans, DisabledReason: "ingestWebAppScans is false"},
 		{ID: StepWebAppFindings, Name: "Fetch Scanned Web App Findings", DependsOn: []string{StepWebApps}, Types: webFindingStepTypes, PartialTypes: partial(webFindingStepTypes), Run: j.webAppFindings},
-		{ID: StepVulns, Name: "Fetch Finding Vulnerability Details", DependsOn: vulnDeps, Types: vulnStepTypes, PartialTypes: partial(vulnStepTypes), Run: j.vulns},
+		{ID: StepVulns, Name: "Fetch Finding Vulnerability Details", DependsOn: vulnDeps, Types: vulnTypes, PartialTypes: partial(vulnTypes), Run: j.vulns},
 	}
 }
 
@@ -434,26 +442,46 @@ func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) er
 
 func (j *job) vulns(ctx context.Context, s *integration.StepContext) error {
 	qids := j.findIdx.qids()
+	// An incremental job also fetches the vulnerabilities that findings
+	// stored by earlier jobs lack (see repair.go); a full job re-reads
+	// every finding it keeps. A store that cannot be read fails the step,
+	// but only after the job's own vulnerabilities were read.
+	var stored map[int64]bool
+	var storeErr error
+	if !j.full {
+		stored, storeErr = storedQIDsWithoutVuln(ctx, s)
+		s.Count("storedQidsWithoutVuln", int64(len(stored)))
+		inJob := make(map[int64]bool, len(qids))
+		for _, q := range qids {
+			inJob[q] = true
+		}
+		for q := range stored {
+			if !inJob[q] {
+				qids = append(qids, q)
+			}
+		}
+	}
 	if len(qids) == 0 {
-		return nil
+		return storeErr
 	}
 	defer j.countPages(s, qualys.EndpointKnowledgeBase)()
 	seen := make(map[int64]bool, len(qids))
+	storedCVEs := map[int64][]graph.Entity{}
 	var cveLinks int64
 	err := j.client.KnowledgeBase(ctx, qualys.KBParams{QIDs: qids}, func(v *qualys.Vuln) error {
 		seen[v.QID] = true
 		if err := s.AddEntities(ctx, VulnEntity(v, j.client.APIURL(), &j.opts)); err != nil {
 			return err
 		}
-		if len(v.CVEs) == 0 {
+		cves := cveEntities(v.CVEs)
+		if len(cves) == 0 {
 			return nil
 		}
+		if stored[v.QID] {
+			storedCVEs[v.QID] = cves
+		}
 		hostKeys, webKeys := j.findIdx.hostKeys(v.QID), j.findIdx.webKeys(v.QID)
-		for _, ref := range v.CVEs {
-			cve, ok := CVEEntity(ref)
-			if !ok {
-				continue
-			}
+		for _, cve := range cves {
 			for _, key := range hostKeys {
 				if err := s.AddMappings(ctx, CVEMapping(key, RelHostFindingIsCVE, cve)); err != nil {
 					return err
@@ -474,6 +502,22 @@ func (j *job) vulns(ctx context.Context, s *integration.StepContext) error {
 	if err := pageErrors(s, err); err != nil {
 		return fmt.Errorf("read knowledge base: %w", err)
 	}
+	// Link the stored findings of every QID fetched for them, also when
+	// some pages failed: what was read is complete.
+	var relink []int64
+	for q := range stored {
+		if seen[q] {
+			relink = append(relink, q)
+		}
+	}
+	linked, err := relinkStored(ctx, s, relink, storedCVEs)
+	s.Count("repairedLinks", linked)
+	if err != nil {
+		return err
+	}
+	if linked > 0 {
+		s.Event(slog.LevelInfo, fmt.Sprintf("linked %d findings stored earlier to the %d vulnerabilities they lacked", linked, len(relink)))
+	}
 	var missing []string
 	for _, q := range qids {
 		if !seen[q] {
@@ -485,7 +529,19 @@ func (j *job) vulns(ctx context.Context, s *integration.StepContext) error {
 		s.Note(ListMissingQIDs, sortNumeric(missing)...)
 		s.Event(slog.LevelWarn, fmt.Sprintf("%d QIDs are not in the KnowledgeBase; their findings have no vulnerability details", len(missing)))
 	}
-	return nil
+	return storeErr
+}
+
+// cveEntities returns the cve entities of a vulnerability's references
+// that name a CVE.
+func cveEntities(refs []qualys.Reference) []graph.Entity {
+	var out []graph.Entity
+	for _, ref := range refs {
+		if cve, ok := CVEEntity(ref); ok {
+			out = append(out, cve)
+		}
+	}
+	return out
 }
 
 // pageErrors records each *qualys.PageError of err as a failed page and

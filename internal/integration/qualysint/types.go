@@ -83,8 +83,11 @@ func values(m map[string]string) []string {
 // AccountKey is the _key of an instance's account entity.
 func AccountKey(instance string) string { return "qualys-account:" + instance }
 
+// vulnKeyPrefix starts the _key of every qualys_vuln.
+const vulnKeyPrefix = "vuln-qid:"
+
 // VulnKey is the _key of a KnowledgeBase vulnerability.
-func VulnKey(qid int64) string { return "vuln-qid:" + strconv.FormatInt(qid, 10) }
+func VulnKey(qid int64) string { return vulnKeyPrefix + strconv.FormatInt(qid, 10) }
 
 // WebAppKey is the _key of a web application.
 func WebAppKey(id int64) string { return "qualys-web-app:" + strconv.FormatInt(id, 10) }
