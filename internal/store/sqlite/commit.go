@@ -42,6 +42,9 @@ func (s *session) commit(ctx context.Context, p store.CommitParams) (*store.Sync
 	if err := c.setPartialTypes(ctx, p.PartialTypes); err != nil {
 		return nil, err
 	}
+	if err := s.stage.sort(ctx); err != nil {
+		return nil, err
+	}
 
 	s.db.writeMu.Lock()
 	defer s.db.writeMu.Unlock()

@@ -10,17 +10,48 @@ import (
 	"github.com/qgraph/qgraph/internal/store"
 )
 
-// stageTables are the temporary tables of a sync session: the staged
-// objects, keyed by _key so that a later Put of the same key replaces the
-// earlier one, and the work tables of Commit. They live in the session
-// connection's TEMP schema: private to the connection, and gone with it or
-// with the process.
+// stageTables are the temporary tables of a sync session. Put appends
+// every object to a log table in arrival order, each row with the session's
+// next seq: appending touches only the last page of the table, whatever the
+// order of the keys, so staging stays cheap when the staged data outgrows
+// the page cache. Commit sorts each log into its stage table, keyed by
+// _key, so that the latest Put of a key wins and the merge statements read
+// the staged objects in key order. Deletes keep the seq of their latest
+// request, so a Put after a Delete of the same key cancels it and the
+// reverse. The tables live in the session connection's TEMP schema:
+// private to the connection, and gone with it or with the process.
 var stageTables = []string{
+	`log_entities (
+		seq     INTEGER PRIMARY KEY,
+		key     TEXT NOT NULL,
+		type    TEXT NOT NULL,
+		classes TEXT NOT NULL,
+		props   TEXT NOT NULL
+	)`,
+	`log_relationships (
+		seq        INTEGER PRIMARY KEY,
+		key        TEXT NOT NULL,
+		type       TEXT NOT NULL,
+		class      TEXT NOT NULL,
+		from_scope TEXT NOT NULL,
+		from_key   TEXT NOT NULL,
+		to_scope   TEXT NOT NULL,
+		to_key     TEXT NOT NULL,
+		props      TEXT NOT NULL
+	)`,
+	`log_mappings (
+		seq   INTEGER PRIMARY KEY,
+		key   TEXT NOT NULL,
+		type  TEXT NOT NULL,
+		class TEXT NOT NULL,
+		body  TEXT NOT NULL
+	)`,
 	`stage_entities (
 		key     TEXT PRIMARY KEY,
 		type    TEXT NOT NULL,
 		classes TEXT NOT NULL,
-		props   TEXT NOT NULL
+		props   TEXT NOT NULL,
+		seq     INTEGER NOT NULL
 	) WITHOUT ROWID`,
 	`stage_relationships (
 		key        TEXT PRIMARY KEY,
@@ -30,17 +61,20 @@ var stageTables = []string{
 		from_key   TEXT NOT NULL,
 		to_scope   TEXT NOT NULL,
 		to_key     TEXT NOT NULL,
-		props      TEXT NOT NULL
+		props      TEXT NOT NULL,
+		seq        INTEGER NOT NULL
 	) WITHOUT ROWID`,
 	`stage_mappings (
 		key   TEXT PRIMARY KEY,
 		type  TEXT NOT NULL,
 		class TEXT NOT NULL,
-		body  TEXT NOT NULL
+		body  TEXT NOT NULL,
+		seq   INTEGER NOT NULL
 	) WITHOUT ROWID`,
 	`stage_deletes (
 		kind TEXT NOT NULL,
 		key  TEXT NOT NULL,
+		seq  INTEGER NOT NULL,
 		PRIMARY KEY (kind, key)
 	) WITHOUT ROWID`,
 	`partial_types (type TEXT PRIMARY KEY) WITHOUT ROWID`,
@@ -64,7 +98,9 @@ func stageTableName(def string) string {
 // stage is the connection of one sync session and its temporary tables.
 type stage struct {
 	conn *sql.Conn
-	// deletes counts the Deletes staged, so Put skips clearing them when
+	// seq is the last seq handed to a staged object or delete.
+	seq int64
+	// deletes counts the Deletes staged, so sort skips applying them when
 	// there are none.
 	deletes int
 }
@@ -108,62 +144,81 @@ func (s *stage) close() error {
 // rowsPerInsert is how many rows one staging INSERT carries.
 const rowsPerInsert = 64
 
-// stagingTables names the staging table and columns of each object kind.
+// stagingTables names the log and stage tables and the columns of each
+// object kind; the columns are the encodedBatch row, then seq.
 var stagingTables = []struct {
 	kind  store.ObjectKind
+	log   string
 	table string
 	cols  string
 	width int
 }{
-	{store.KindEntity, "temp.stage_entities", "key, type, classes, props", 4},
-	{store.KindRelationship, "temp.stage_relationships", "key, type, class, from_scope, from_key, to_scope, to_key, props", 8},
-	{store.KindMapping, "temp.stage_mappings", "key, type, class, body", 4},
+	{store.KindEntity, "temp.log_entities", "temp.stage_entities", "key, type, classes, props, seq", 5},
+	{store.KindRelationship, "temp.log_relationships", "temp.stage_relationships", "key, type, class, from_scope, from_key, to_scope, to_key, props, seq", 9},
+	{store.KindMapping, "temp.log_mappings", "temp.stage_mappings", "key, type, class, body, seq", 5},
 }
 
-// put stages an encoded batch in one staging transaction.
+// put appends an encoded batch to the log tables in one staging
+// transaction, objects first, then the batch's deletes.
 func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 	tx, err := s.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin staging transaction: %w", err)
 	}
 	defer tx.Rollback()
+	seq := s.seq
 	for _, t := range stagingTables {
 		rows := map[store.ObjectKind][][]any{
 			store.KindEntity: b.entities, store.KindRelationship: b.relationships, store.KindMapping: b.mappings,
 		}[t.kind]
-		if err := insertRows(ctx, tx, t.table, t.cols, t.width, rows); err != nil {
-			return fmt.Errorf("stage %ss: %w", t.kind, err)
+		for i := range rows {
+			seq++
+			rows[i] = append(rows[i], seq)
 		}
-		if s.deletes > 0 && len(rows) > 0 {
-			// A later Put of a key cancels its earlier staged delete.
-			for _, r := range rows {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM temp.stage_deletes WHERE kind = ? AND key = ?`, string(t.kind), r[0]); err != nil {
-					return fmt.Errorf("stage %s %v: %w", t.kind, r[0], err)
-				}
-			}
+		if err := insertRows(ctx, tx, t.log, t.cols, t.width, rows); err != nil {
+			return fmt.Errorf("stage %ss: %w", t.kind, err)
 		}
 	}
 	for _, d := range b.deletes {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO temp.stage_deletes (kind, key) VALUES (?, ?)`, d[0], d[1]); err != nil {
+		seq++
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO temp.stage_deletes (kind, key, seq) VALUES (?, ?, ?)`, d[0], d[1], seq); err != nil {
 			return fmt.Errorf("stage delete of %s %s: %w", d[0], d[1], err)
-		}
-		for _, t := range stagingTables {
-			if string(t.kind) == d[0] {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE key = ?`, d[1]); err != nil {
-					return fmt.Errorf("stage delete of %s %s: %w", d[0], d[1], err)
-				}
-			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit staging transaction: %w", err)
 	}
+	s.seq = seq
 	s.deletes += len(b.deletes)
 	return nil
 }
 
-// insertRows writes rows into table with multi-row INSERT OR REPLACE
-// statements; a later row with the same key replaces an earlier one.
+// sort moves each log into its stage table in key order, the latest Put of
+// a key winning, then settles staged deletes against staged objects: the
+// later of the two wins. It runs before the commit takes the write lock.
+func (s *stage) sort(ctx context.Context) error {
+	for _, t := range stagingTables {
+		queries := []string{
+			`INSERT OR REPLACE INTO ` + t.table + ` (` + t.cols + `) SELECT ` + t.cols + ` FROM ` + t.log + ` ORDER BY key, seq`,
+			`DELETE FROM ` + t.log,
+		}
+		if s.deletes > 0 {
+			queries = append(queries,
+				`DELETE FROM `+t.table+` WHERE EXISTS (SELECT 1 FROM temp.stage_deletes d
+					WHERE d.kind = '`+string(t.kind)+`' AND d.key = `+t.table+`.key AND d.seq > `+t.table+`.seq)`,
+				`DELETE FROM temp.stage_deletes WHERE kind = '`+string(t.kind)+`' AND EXISTS (SELECT 1 FROM `+t.table+` s
+					WHERE s.key = stage_deletes.key AND s.seq > stage_deletes.seq)`)
+		}
+		for _, q := range queries {
+			if _, err := s.conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("sort staged %ss: %w", t.kind, err)
+			}
+		}
+	}
+	return nil
+}
+
+// insertRows appends rows to table with multi-row INSERT statements.
 func insertRows(ctx context.Context, tx *sql.Tx, table, cols string, width int, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -205,10 +260,10 @@ func insertRows(ctx context.Context, tx *sql.Tx, table, cols string, width int, 
 	return nil
 }
 
-// insertSQL builds an INSERT OR REPLACE of n rows of width columns.
+// insertSQL builds an INSERT of n rows of width columns.
 func insertSQL(table, cols string, width, n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT OR REPLACE INTO " + table + " (" + cols + ") VALUES ")
+	b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	for i := 0; i < n; i++ {
 		if i > 0 {
