@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -89,6 +90,10 @@ func encodeCursor(src string, off int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// ErrBadCursor is wrapped by the error of a run given a cursor that is not
+// one of its query's.
+var ErrBadCursor = errors.New("bad cursor")
+
 func decodeCursor(src, cur string) (int64, error) {
 	if cur == "" {
 		return 0, nil
@@ -99,10 +104,10 @@ func decodeCursor(src, cur string) (int64, error) {
 		err = json.Unmarshal(b, &cs)
 	}
 	if err != nil || cs.Offset < 0 {
-		return 0, fmt.Errorf("bad cursor %q", cur)
+		return 0, fmt.Errorf("%w %q", ErrBadCursor, cur)
 	}
 	if cs.Query != queryHash(src) {
-		return 0, fmt.Errorf("cursor belongs to another query")
+		return 0, fmt.Errorf("%w %q: it belongs to another query", ErrBadCursor, cur)
 	}
 	return cs.Offset, nil
 }

@@ -3,6 +3,7 @@ package j1ql_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 	"testing"
@@ -282,8 +283,11 @@ func TestPaging(t *testing.T) {
 			if err != nil || res.Estimate || res.TotalCount != 3 {
 				t.Errorf("exact count: %v, estimate %v, totalCount %d", err, res.Estimate, res.TotalCount)
 			}
-			if _, err := j1ql.Execute(ctx, s.st, "FIND Host", j1ql.Options{Cursor: "bogus"}); err == nil {
-				t.Error("a bad cursor was accepted")
+			if _, err := j1ql.Execute(ctx, s.st, "FIND Host", j1ql.Options{Cursor: "bogus"}); !errors.Is(err, j1ql.ErrBadCursor) {
+				t.Errorf("a bad cursor gave %v, want ErrBadCursor", err)
+			}
+			if _, err := j1ql.Execute(ctx, s.st, "FIND Host", j1ql.Options{Cursor: res.Cursor}); !errors.Is(err, j1ql.ErrBadCursor) {
+				t.Errorf("the cursor of another query gave %v, want ErrBadCursor", err)
 			}
 		})
 	}
