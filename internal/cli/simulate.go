@@ -76,7 +76,11 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 			if flags.Changed("advance") != flags.Changed("url") {
 				return withExitCode(ExitUsage, errors.New("--advance and --url go together: qgraph simulate --advance 24h --url http://HOST:PORT"))
 			}
-			if opts.Advance != 0 {
+			advance := flags.Changed("advance")
+			if advance {
+				if opts.Advance <= 0 {
+					return withExitCode(ExitUsage, fmt.Errorf("--advance %v: the clock only moves forward; want a positive duration of at least 1s, such as 24h", opts.Advance))
+				}
 				if opts.Advance < time.Second {
 					return withExitCode(ExitUsage, fmt.Errorf("--advance %v: want a duration of at least 1s, such as 24h", opts.Advance))
 				}
@@ -88,7 +92,7 @@ func newSimulateCmdWith(f *Factory, runF func(*SimulateOptions) error) *cobra.Co
 			if runF != nil {
 				return runF(opts)
 			}
-			if opts.Advance != 0 {
+			if advance {
 				return simulateAdvance(cmd.Context(), opts)
 			}
 			return simulateRun(cmd.Context(), opts)

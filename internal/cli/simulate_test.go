@@ -56,6 +56,9 @@ func TestSimulateFlags(t *testing.T) {
 		{name: "bad listen", args: []string{"--listen", "8080"}, wantErr: "--listen"},
 		{name: "advance without url", args: []string{"--advance", "24h"}, wantErr: "--advance and --url go together"},
 		{name: "advance too short", args: []string{"--advance", "1ms", "--url", "http://127.0.0.1:1"}, wantErr: "at least 1s"},
+		{name: "advance zero", args: []string{"--advance", "0s", "--url", "http://127.0.0.1:1"}, wantErr: "--advance 0s: the clock only moves forward"},
+		{name: "advance negative", args: []string{"--advance", "-24h", "--url", "http://127.0.0.1:1"}, wantErr: "--advance -24h0m0s: the clock only moves forward"},
+		{name: "advance zero without url", args: []string{"--advance", "0"}, wantErr: "--advance and --url go together"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
