@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qgraph/qgraph/internal/config"
+	"github.com/qgraph/qgraph/internal/integration"
 	"github.com/qgraph/qgraph/internal/integration/qualysint"
 	"github.com/qgraph/qgraph/internal/j1ql"
 	"github.com/qgraph/qgraph/internal/qualys/sim"
@@ -92,6 +93,9 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	df.DSN = opts.DSN
 	st, err := df.CreateStore(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return withExitCode(ExitInterrupted, errors.New("demo interrupted before its sync; nothing was stored"))
+		}
 		return err
 	}
 	defer st.Close()
@@ -101,16 +105,29 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	rep, err := syncInstance(ctx, &df, st, inst, true, func(o *qualysint.SyncOptions) {
 		o.Now, o.HTTPClient = qs.Now, hc
 	})
+	if ctx.Err() != nil && (err != nil || rep == nil || rep.Status == integration.StatusCancelled) {
+		// Interrupted: the job aborted its store sync.
+		return withExitCode(ExitInterrupted, errors.New("demo interrupted; nothing of this sync was stored"))
+	}
 	if rep != nil {
 		writeReport(f.IO.Out, rep, false)
 	}
 	if err != nil {
 		return withExitCode(ExitJobFailed, fmt.Errorf("demo sync: %w", err))
 	}
+	interruptedAfterSync := func() error {
+		return withExitCode(ExitInterrupted, fmt.Errorf("demo interrupted; the synced graph is in %s", backend.Redact(opts.DSN)))
+	}
 	if err := writeGraphSummary(ctx, f.IO.Out, st); err != nil {
+		if ctx.Err() != nil {
+			return interruptedAfterSync()
+		}
 		return err
 	}
 	if err := runManagedQuestions(ctx, f.IO.Out, st); err != nil {
+		if ctx.Err() != nil {
+			return interruptedAfterSync()
+		}
 		return err
 	}
 	if rep.Failed() {
@@ -195,9 +212,10 @@ func runManagedQuestions(ctx context.Context, w io.Writer, st store.Store) error
 		fmt.Fprintf(w, "\n== %s\n", q.Title)
 		for _, nq := range q.Queries {
 			start := time.Now()
-			qctx, cancel := context.WithTimeout(ctx, demoQuestionTimeout)
-			res, err := j1ql.Execute(qctx, st, nq.Query, j1ql.Options{Limit: demoRowLimit})
-			cancel()
+			res, err := executeQuery(ctx, st, nq.Query, j1ql.Options{Limit: demoRowLimit}, demoQuestionTimeout)
+			if ctx.Err() != nil {
+				return err
+			}
 			if err != nil {
 				failed++
 				fmt.Fprintf(w, "   %s: error: %v\n", nq.Name, err)

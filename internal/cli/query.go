@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -29,16 +30,24 @@ type QueryOptions struct {
 	Vars []string
 	// Now is the time date.now stands for; zero means time.Now.
 	Now time.Time
+	// Timeout bounds the run of the query; longer runs are cancelled.
+	Timeout time.Duration
 }
+
+// DefaultQueryTimeout is how long qgraph query and qgraph questions run let
+// one query run unless --timeout says otherwise.
+const DefaultQueryTimeout = 60 * time.Second
 
 func newQueryCmd(f *Factory) *cobra.Command { return newQueryCmdWith(f, nil) }
 
 func newQueryCmdWith(f *Factory, runF func(*QueryOptions) error) *cobra.Command {
 	opts := &QueryOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "query [--format table|json|csv] [--limit N] [--cursor C] [--explain] 'J1QL'",
+		Use:   "query [--format table|json|csv] [--limit N] [--cursor C] [--timeout D] [--explain] 'J1QL'",
 		Short: "Run a J1QL query against the graph",
-		Long: "Runs one J1QL query and prints one page of its answer (250 rows unless --limit says otherwise).\n" +
+		Long: "Runs one J1QL query and prints one page of its answer (250 rows unless --limit says otherwise); a query that\n" +
+			"runs longer than --timeout (60s) is cancelled. Table output prints dates (properties named …On, …At, …Date)\n" +
+			"as RFC 3339 UTC times; JSON and CSV keep their epoch milliseconds.\n" +
 			"With --format json the output is {\"type\": \"list\"|\"table\"|\"tree\", \"data\": [...], \"totalCount\": N, \"cursor\": \"…\"};\n" +
 			"pass the cursor back with --cursor for the next page. --explain prints the plan and SQL without running it.",
 		Args: cobra.ExactArgs(1),
@@ -47,8 +56,11 @@ func newQueryCmdWith(f *Factory, runF func(*QueryOptions) error) *cobra.Command 
 			if err := checkQueryFormat(opts.Format); err != nil {
 				return err
 			}
-			if opts.Limit < 0 || opts.Limit > j1ql.MaxLimit {
-				return withExitCode(ExitUsage, fmt.Errorf("--limit must be between 1 and %d", j1ql.MaxLimit))
+			if err := checkLimit(opts.Limit); err != nil {
+				return err
+			}
+			if err := checkTimeout(opts.Timeout); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -57,12 +69,32 @@ func newQueryCmdWith(f *Factory, runF func(*QueryOptions) error) *cobra.Command 
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
-	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "rows per page (default 250)")
+	cmd.Flags().IntVar(&opts.Limit, "limit", j1ql.DefaultLimit, fmt.Sprintf("rows per page, 1 to %d (page on with --cursor)", j1ql.MaxLimit))
 	cmd.Flags().StringVar(&opts.Cursor, "cursor", "", "continue from the cursor of a previous page")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "parse and plan the query, print the plan and SQL, do not run it")
 	cmd.Flags().BoolVar(&opts.IncludeDeleted, "include-deleted", false, "also match soft-deleted entities and relationships")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", DefaultQueryTimeout, "cancel the query when it runs longer than this")
 	cmd.Flags().StringArrayVar(&opts.Vars, "var", nil, "name=value for ${name} parameters and {{name}} placeholders (repeatable; numbers and true/false are typed)")
 	return cmd
+}
+
+// checkLimit accepts a --limit of 1 to j1ql.MaxLimit rows per page. There is
+// no "all rows": answers larger than a page are read page by page with
+// --cursor.
+func checkLimit(limit int) error {
+	if limit < 1 || limit > j1ql.MaxLimit {
+		return withExitCode(ExitUsage, fmt.Errorf("--limit %d: use a positive number of rows per page, 1 to %d (default %d), and --cursor for the next pages",
+			limit, j1ql.MaxLimit, j1ql.DefaultLimit))
+	}
+	return nil
+}
+
+// checkTimeout accepts a positive --timeout.
+func checkTimeout(d time.Duration) error {
+	if d <= 0 {
+		return withExitCode(ExitUsage, fmt.Errorf("--timeout %v: use a positive duration, such as 30s or 5m", d))
+	}
+	return nil
 }
 
 // checkQueryFormat accepts the output formats of query results.
@@ -146,23 +178,59 @@ func queryRun(ctx context.Context, opts *QueryOptions) error {
 		return err
 	}
 	defer st.Close()
-	res, err := j1ql.Execute(ctx, st, opts.Query, jopts)
+	res, err := executeQuery(ctx, st, opts.Query, jopts, opts.Timeout)
 	if err != nil {
-		return queryError(opts.Query, err)
+		return err
 	}
 	return writeResult(out, opts.Format, res, opts.Factory.IO.ErrOut)
 }
 
-// queryError turns J1QL errors into one error listing every problem.
+// executeQuery runs one query with a deadline of timeout (none when zero).
+// The context reaches the store's driver, so a cancelled query stops in the
+// database too. A query that runs out of time fails with an error naming
+// the timeout, an interrupted one with ExitInterrupted; J1QL errors come
+// back as from queryError.
+func executeQuery(ctx context.Context, st store.Store, src string, jopts j1ql.Options, timeout time.Duration) (*j1ql.Result, error) {
+	qctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	res, err := j1ql.Execute(qctx, st, src, jopts)
+	switch {
+	case err == nil:
+		return res, nil
+	case ctx.Err() != nil:
+		return nil, withExitCode(ExitInterrupted, errors.New("query interrupted"))
+	case errors.Is(qctx.Err(), context.DeadlineExceeded):
+		return nil, fmt.Errorf("query cancelled: it ran longer than the timeout of %v (narrow it with WITH filters or a LIMIT, or allow more time with --timeout)", timeout)
+	}
+	return nil, queryError(src, err)
+}
+
+// queryError turns J1QL errors into one error listing every problem. A
+// problem of the query itself (syntax, unknown alias, a bad cursor) exits
+// with ExitUsage, like any bad input; a failure to run it with ExitError.
 func queryError(src string, err error) error {
-	if list, ok := err.(j1ql.ErrorList); ok && len(list) > 1 {
+	var (
+		one  *j1ql.Error
+		list j1ql.ErrorList
+	)
+	input := errors.As(err, &one) || errors.As(err, &list) || errors.Is(err, j1ql.ErrBadCursor)
+	if errors.As(err, &list) && len(list) > 1 {
 		msgs := make([]string, len(list))
 		for i, e := range list {
 			msgs[i] = e.Error()
 		}
-		return fmt.Errorf("invalid query:\n  %s", strings.Join(msgs, "\n  "))
+		err = fmt.Errorf("invalid query:\n  %s", strings.Join(msgs, "\n  "))
+	} else {
+		err = fmt.Errorf("query: %w", err)
 	}
-	return fmt.Errorf("query: %w", err)
+	if input {
+		return withExitCode(ExitUsage, err)
+	}
+	return err
 }
 
 // writeResult prints res in format; for tables a footer on errOut says

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,8 @@ type QuestionsOptions struct {
 	Format  string
 	ID      string
 	Limit   int
+	// Timeout bounds the run of each query of the question.
+	Timeout time.Duration
 }
 
 func newQuestionsCmd(f *Factory) *cobra.Command {
@@ -54,12 +58,18 @@ func newQuestionsListCmd(f *Factory, runF func(*QuestionsOptions) error) *cobra.
 func newQuestionsRunCmd(f *Factory, runF func(*QuestionsOptions) error) *cobra.Command {
 	opts := &QuestionsOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "run ID [--format table|json|csv] [--limit N]",
+		Use:   "run ID [--format table|json|csv] [--limit N] [--timeout D]",
 		Short: "Run every query of a managed question",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			if err := checkQueryFormat(opts.Format); err != nil {
+				return err
+			}
+			if err := checkLimit(opts.Limit); err != nil {
+				return err
+			}
+			if err := checkTimeout(opts.Timeout); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -69,7 +79,8 @@ func newQuestionsRunCmd(f *Factory, runF func(*QuestionsOptions) error) *cobra.C
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
-	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "rows per query (default 250)")
+	cmd.Flags().IntVar(&opts.Limit, "limit", j1ql.DefaultLimit, fmt.Sprintf("rows per query, 1 to %d", j1ql.MaxLimit))
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", DefaultQueryTimeout, "cancel a query of the question when it runs longer than this")
 	return cmd
 }
 
@@ -110,8 +121,14 @@ func questionsRunRun(ctx context.Context, opts *QuestionsOptions) error {
 	}
 	var answers []answer
 	for i, nq := range q.Queries {
-		res, err := j1ql.Execute(ctx, st, nq.Query, j1ql.Options{Limit: opts.Limit})
+		res, err := executeQuery(ctx, st, nq.Query, j1ql.Options{Limit: opts.Limit}, opts.Timeout)
 		if err != nil {
+			// A managed query the engine refuses is not the user's input
+			// but a defect: it exits ExitError.
+			var ee *exitError
+			if errors.As(err, &ee) && ee.code == ExitUsage {
+				err = ee.err
+			}
 			return fmt.Errorf("question %s, query %s: %w", q.ID, nq.Name, err)
 		}
 		switch opts.Format {

@@ -14,17 +14,26 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of the qgraph binary.
+// Exit codes of the qgraph binary. Every command follows one convention:
+// bad input (flags, arguments, a config file, an upload file, a J1QL query
+// that does not parse or plan, a cursor of another query) exits ExitUsage;
+// a failure to do the work with good input (the store, the network, a
+// query that ran out of --timeout) exits ExitError; a sync or demo job that
+// failed exits ExitJobFailed; sync, demo, query and questions run stopped
+// by SIGINT or SIGTERM exit ExitInterrupted (130) with a message saying so.
+// simulate, which serves until interrupted, exits ExitOK then.
 const (
-	ExitOK    = 0
+	// ExitOK is returned when the command did its work.
+	ExitOK = 0
+	// ExitError is returned when the work failed although the input was good.
 	ExitError = 1
-	// ExitUsage is returned for bad flags or arguments.
+	// ExitUsage is returned for bad flags, arguments or input.
 	ExitUsage = 2
-	// ExitJobFailed is returned by sync when a job failed.
+	// ExitJobFailed is returned by sync and demo when a job failed.
 	ExitJobFailed = 3
 )
 
-// ExitError carries a specific exit code out of a command.
+// exitError carries a specific exit code out of a command.
 type exitError struct {
 	code int
 	err  error
