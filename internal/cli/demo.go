@@ -81,7 +81,8 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		_ = srv.Shutdown(sctx)
 	}()
 	so := qs.Options()
-	fmt.Fprintf(f.IO.ErrOut, "Qualys simulator on http://%s: %d hosts, %d detections per host, %d web apps\n", ln.Addr(), so.Hosts, so.DetectionsPerHost, so.WebApps)
+	fmt.Fprintf(f.IO.ErrOut, "Qualys simulator on http://%s (the demo instance calls it %s): %d hosts, %d detections per host, %d web apps\n",
+		ln.Addr(), demoAPIURL, so.Hosts, so.DetectionsPerHost, so.WebApps)
 
 	q := config.DefaultQualys()
 	q.APIURL, q.Username, q.Password = demoAPIURL, so.Username, so.Password
