@@ -23,7 +23,7 @@ type Options struct {
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 	// PageSize is how many mappings or changes are read at a time; default
-	// 20000.
+	// 5000 (a page of decoded mappings is a few MB; two are in flight).
 	PageSize int
 	// BatchSize is how many objects go into one SyncSession.Put; default
 	// 5000.
@@ -45,7 +45,7 @@ func New(st store.Store, opts Options) *Mapper {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.PageSize <= 0 {
-		opts.PageSize = 20000
+		opts.PageSize = 5000
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 5000

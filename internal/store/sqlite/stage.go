@@ -103,6 +103,12 @@ type stage struct {
 	// deletes counts the Deletes staged, so sort skips applying them when
 	// there are none.
 	deletes int
+	// lastKey holds, per object kind, the last key staged while the keys
+	// have come in increasing order; such objects go straight into the
+	// stage table, where appending in key order is as cheap as appending
+	// to the log. Once a key comes out of order, that kind uses the log.
+	lastKey  map[store.ObjectKind]string
+	unsorted map[store.ObjectKind]bool
 }
 
 // openStage takes a connection from pool and creates empty staging tables
@@ -112,7 +118,7 @@ func openStage(ctx context.Context, pool *sql.DB) (*stage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sync session connection: %w", err)
 	}
-	st := &stage{conn: conn}
+	st := &stage{conn: conn, lastKey: map[store.ObjectKind]string{}, unsorted: map[store.ObjectKind]bool{}}
 	for _, def := range stageTables {
 		name := stageTableName(def)
 		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
@@ -175,7 +181,11 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 			seq++
 			rows[i] = append(rows[i], seq)
 		}
-		if err := insertRows(ctx, tx, t.log, t.cols, t.width, rows); err != nil {
+		inOrder := s.inOrder(t.kind, rows)
+		if err := insertRows(ctx, tx, t.table, t.cols, t.width, rows[:inOrder]); err != nil {
+			return fmt.Errorf("stage %ss: %w", t.kind, err)
+		}
+		if err := insertRows(ctx, tx, t.log, t.cols, t.width, rows[inOrder:]); err != nil {
 			return fmt.Errorf("stage %ss: %w", t.kind, err)
 		}
 	}
@@ -191,6 +201,27 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 	s.seq = seq
 	s.deletes += len(b.deletes)
 	return nil
+}
+
+// inOrder returns how many leading rows continue the increasing key order
+// of kind (keys are never empty, so the first key always does); from the
+// first row that breaks it, the kind is unsorted for the rest of the
+// session.
+func (s *stage) inOrder(kind store.ObjectKind, rows [][]any) int {
+	if s.unsorted[kind] {
+		return 0
+	}
+	last := s.lastKey[kind]
+	for i, r := range rows {
+		k, ok := r[0].(string)
+		if !ok || k <= last {
+			s.unsorted[kind] = true
+			return i
+		}
+		last = k
+	}
+	s.lastKey[kind] = last
+	return len(rows)
 }
 
 // sort moves each log into its stage table in key order, the latest Put of
