@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
@@ -24,7 +25,8 @@ const (
 )
 
 // mappingBody is the stored JSON of a mapped relationship, without its
-// key, type and class.
+// key, type and class. TargetProperties is left out when the description
+// is stored in mapping_targets; rows written before migration 004 have it.
 type mappingBody struct {
 	Direction          graph.Direction  `json:"direction"`
 	SourceKey          string           `json:"sourceKey"`
@@ -32,13 +34,22 @@ type mappingBody struct {
 	TargetKey          string           `json:"targetKey,omitempty"`
 	TargetType         string           `json:"targetType,omitempty"`
 	TargetClass        []string         `json:"targetClass,omitempty"`
-	TargetProperties   graph.Properties `json:"targetProperties"`
+	TargetProperties   graph.Properties `json:"targetProperties,omitempty"`
 	SkipTargetCreation bool             `json:"skipTargetCreation"`
 	Properties         graph.Properties `json:"properties"`
 }
 
-// encodeMapping renders the body of m as canonical JSON.
-func encodeMapping(m *graph.MappedRelationship) (string, error) {
+// encodedMapping is a mapping's body and its target description, which is
+// stored apart under its id.
+type encodedMapping struct {
+	body     string
+	targetID int64
+	target   string
+}
+
+// encodeMapping renders the body of m and its target description as
+// canonical JSON.
+func encodeMapping(m *graph.MappedRelationship, buf *[]byte) (encodedMapping, error) {
 	b := mappingBody{
 		Direction:          m.Direction,
 		SourceKey:          m.SourceKey,
@@ -46,28 +57,44 @@ func encodeMapping(m *graph.MappedRelationship) (string, error) {
 		TargetKey:          m.TargetEntity.Key,
 		TargetType:         m.TargetEntity.Type,
 		TargetClass:        m.TargetEntity.Class,
-		TargetProperties:   m.TargetEntity.Properties,
 		SkipTargetCreation: m.SkipTargetCreation,
 		Properties:         m.Properties,
-	}
-	if b.TargetProperties == nil {
-		b.TargetProperties = graph.Properties{}
 	}
 	if b.Properties == nil {
 		b.Properties = graph.Properties{}
 	}
 	out, err := json.Marshal(b)
 	if err != nil {
-		return "", fmt.Errorf("encode mapping: %w", err)
+		return encodedMapping{}, fmt.Errorf("encode mapping: %w", err)
 	}
-	return string(out), nil
+	target, err := encodeProps(m.TargetEntity.Properties, buf)
+	if err != nil {
+		return encodedMapping{}, fmt.Errorf("encode mapping target: %w", err)
+	}
+	return encodedMapping{body: string(out), targetID: targetID(target), target: target}, nil
 }
 
-// decodeMapping fills m from a stored body.
-func decodeMapping(body string, m *graph.MappedRelationship) error {
+// targetID is the id of a target description: the FNV-1a hash of its JSON,
+// kept to 63 bits so that it is a positive SQLite integer. Commit checks
+// that an id already stored holds the same description.
+func targetID(desc string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(desc))
+	return int64(h.Sum64() >> 1)
+}
+
+// decodeMapping fills m from a stored body and, when the body has none,
+// the target description props.
+func decodeMapping(body string, props graph.Properties, m *graph.MappedRelationship) error {
 	var b mappingBody
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
 		return fmt.Errorf("decode mapping %s: %w", m.Key, err)
+	}
+	if b.TargetProperties == nil {
+		b.TargetProperties = props
+	}
+	if b.TargetProperties == nil {
+		b.TargetProperties = graph.Properties{}
 	}
 	m.Direction = b.Direction
 	m.SourceKey = b.SourceKey
@@ -85,12 +112,12 @@ const (
 	findChangedMappings = `INSERT INTO temp.map_changed (id, was_deleted, seq)
 		SELECT m.id, m.deleted, :base + row_number() OVER (ORDER BY s.key)
 		FROM temp.stage_mappings s CROSS JOIN mappings m ON m.scope = :scope AND m.key = s.key
-		WHERE m.deleted OR m.type <> s.type OR m.class <> s.class OR m.body <> s.body`
-	archiveChangedMappings = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, begin_on, end_on, deleted, job_id)
-		SELECT m.id, m.version, m.type, m.class, m.body, m.begin_on, :now, m.deleted, m.job_id
+		WHERE m.deleted OR m.type <> s.type OR m.class <> s.class OR m.body <> s.body OR m.target IS NOT s.target`
+	archiveChangedMappings = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, target, begin_on, end_on, deleted, job_id)
+		SELECT m.id, m.version, m.type, m.class, m.body, m.target, m.begin_on, :now, m.deleted, m.job_id
 		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id`
 	updateChangedMappings = `UPDATE mappings
-		SET (type, class, body) = (SELECT s.type, s.class, s.body FROM temp.stage_mappings s WHERE s.key = mappings.key),
+		SET (type, class, body, target) = (SELECT s.type, s.class, s.body, s.target FROM temp.stage_mappings s WHERE s.key = mappings.key),
 		    seq = (SELECT c.seq FROM temp.map_changed c WHERE c.id = mappings.id),
 		    version = version + 1, begin_on = :now, deleted = 0, job_id = :job
 		WHERE id IN (SELECT id FROM temp.map_changed)`
@@ -98,8 +125,8 @@ const (
 	// others as updated, by their new type.
 	countChangedMappings = `SELECT m.type, c.was_deleted, count(*)
 		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id GROUP BY m.type, c.was_deleted`
-	insertNewMappings = `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq)
-		SELECT :scope, s.key, s.type, s.class, s.body, 1, :now, 0, :job, :base + row_number() OVER (ORDER BY s.key)
+	insertNewMappings = `INSERT INTO mappings (scope, key, type, class, body, target, version, begin_on, deleted, job_id, seq)
+		SELECT :scope, s.key, s.type, s.class, s.body, s.target, 1, :now, 0, :job, :base + row_number() OVER (ORDER BY s.key)
 		FROM temp.stage_mappings s
 		WHERE NOT EXISTS (SELECT 1 FROM mappings m WHERE m.scope = :scope AND m.key = s.key)
 		ORDER BY s.key`
@@ -120,6 +147,9 @@ const (
 // inserted, then unseen (Replace) or named (Merge) ones soft-deleted. Each
 // change takes the next seq, which the mapper reads to find its work.
 func (c *committer) mergeMappings(ctx context.Context) error {
+	if err := c.storeTargets(ctx); err != nil {
+		return err
+	}
 	base, err := c.maxMappingSeq(ctx)
 	if err != nil {
 		return err
@@ -180,6 +210,22 @@ func (c *committer) mergeMappings(ctx context.Context) error {
 		return err
 	}
 	return c.countMappings(ctx, countGoneMappings, func(tc *store.TypeCounts, _ bool, n int64) { tc.Deleted += n })
+}
+
+// storeTargets adds the staged target descriptions that are not stored
+// yet, after checking that no id already stands for another description.
+func (c *committer) storeTargets(ctx context.Context) error {
+	var clash int64
+	if err := c.conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.stage_targets s
+		CROSS JOIN mapping_targets t ON t.id = s.id WHERE t.props <> s.props`).Scan(&clash); err != nil {
+		return fmt.Errorf("check mapping target descriptions: %w", err)
+	}
+	if clash > 0 {
+		return fmt.Errorf("store mapping target descriptions: %d descriptions hash to the id of another one", clash)
+	}
+	_, err := c.exec(ctx, "store mapping target descriptions",
+		`INSERT OR IGNORE INTO mapping_targets (id, props) SELECT id, props FROM temp.stage_targets`)
+	return err
 }
 
 // maxMappingSeq returns the largest mapping seq handed out so far.

@@ -37,9 +37,14 @@ func TestMergePlansUseIndexes(t *testing.T) {
 		"updateChangedRels": updateChangedRels, "logChangedRels": logChangedRels,
 		"insertNewRels": insertNewRels, "logNewRels": logNewRels,
 		"goneUnseenMappings": goneUnseenMappings, "goneNamedMappings": goneNamedMappings,
+		"findChangedMappings": findChangedMappings, "archiveChangedMappings": archiveChangedMappings,
+		"updateChangedMappings": updateChangedMappings, "countChangedMappings": countChangedMappings,
+		"insertNewMappings": insertNewMappings, "countNewMappings": countNewMappings,
+		"queueGoneMappings": queueGoneMappings, "deleteGoneMappings": deleteGoneMappings,
+		"countGoneMappings": countGoneMappings,
 	}
 	fullScan := regexp.MustCompile(`^SCAN (entities|relationships|mappings|entity_classes|changes|e|r|m)\b`)
-	args := []any{sql.Named("scope", "instance:x"), sql.Named("job", "j"), sql.Named("now", int64(1)), sql.Named("max", int64(0))}
+	args := []any{sql.Named("scope", "instance:x"), sql.Named("job", "j"), sql.Named("now", int64(1)), sql.Named("max", int64(0)), sql.Named("base", int64(0))}
 	for name, q := range statements {
 		t.Run(name, func(t *testing.T) {
 			rows, err := st.conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)

@@ -286,16 +286,17 @@ func (db *DB) Neighbors(ctx context.Context, scope, key string, f store.Neighbor
 // ListMappings returns mapped relationships with Seq above f.AfterSeq,
 // ordered by Seq.
 func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.MappingRecord, error) {
-	q := `SELECT id, scope, key, type, class, body, version, begin_on, deleted, job_id, seq FROM mappings WHERE seq > ?`
+	q := `SELECT m.id, m.scope, m.key, m.type, m.class, m.body, m.target, t.props, m.version, m.begin_on, m.deleted, m.job_id, m.seq
+		FROM mappings m LEFT JOIN mapping_targets t ON t.id = m.target WHERE m.seq > ?`
 	args := []any{f.AfterSeq}
 	if f.Scope != "" {
-		q += " AND scope = ?"
+		q += " AND m.scope = ?"
 		args = append(args, f.Scope)
 	}
 	if !f.IncludeDeleted {
-		q += " AND NOT deleted"
+		q += " AND NOT m.deleted"
 	}
-	q += " ORDER BY seq"
+	q += " ORDER BY m.seq"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
@@ -305,16 +306,35 @@ func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.
 	}
 	defer rows.Close()
 	var out []store.MappingRecord
+	// Target descriptions are decoded once per call and shared by the
+	// records that describe the same target.
+	targets := map[int64]graph.Properties{}
 	for rows.Next() {
 		var (
-			m     store.MappingRecord
-			body  string
-			begin int64
+			m        store.MappingRecord
+			body     string
+			targetID sql.NullInt64
+			target   sql.NullString
+			begin    int64
 		)
-		if err := rows.Scan(&m.ID, &m.Scope, &m.Key, &m.Type, &m.Class, &body, &m.Version, &begin, &m.Deleted, &m.JobID, &m.Seq); err != nil {
+		if err := rows.Scan(&m.ID, &m.Scope, &m.Key, &m.Type, &m.Class, &body, &targetID, &target, &m.Version, &begin, &m.Deleted, &m.JobID, &m.Seq); err != nil {
 			return nil, db.wrap("list mappings", err)
 		}
-		if err := decodeMapping(body, &m.MappedRelationship); err != nil {
+		var props graph.Properties
+		if targetID.Valid {
+			if !target.Valid {
+				return nil, fmt.Errorf("list mappings: mapping %s/%s: target description %d is missing", m.Scope, m.Key, targetID.Int64)
+			}
+			p, ok := targets[targetID.Int64]
+			if !ok {
+				if err := p.UnmarshalJSON([]byte(target.String)); err != nil {
+					return nil, fmt.Errorf("list mappings: mapping %s/%s: target description: %w", m.Scope, m.Key, err)
+				}
+				targets[targetID.Int64] = p
+			}
+			props = p
+		}
+		if err := decodeMapping(body, props, &m.MappedRelationship); err != nil {
 			return nil, db.wrap("list mappings", err)
 		}
 		m.BeginOn = fromMillis(begin)

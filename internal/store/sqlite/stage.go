@@ -40,11 +40,12 @@ var stageTables = []string{
 		props      TEXT NOT NULL
 	)`,
 	`log_mappings (
-		seq   INTEGER PRIMARY KEY,
-		key   TEXT NOT NULL,
-		type  TEXT NOT NULL,
-		class TEXT NOT NULL,
-		body  TEXT NOT NULL
+		seq    INTEGER PRIMARY KEY,
+		key    TEXT NOT NULL,
+		type   TEXT NOT NULL,
+		class  TEXT NOT NULL,
+		body   TEXT NOT NULL,
+		target INTEGER NOT NULL
 	)`,
 	`stage_entities (
 		key     TEXT PRIMARY KEY,
@@ -65,12 +66,14 @@ var stageTables = []string{
 		seq        INTEGER NOT NULL
 	) WITHOUT ROWID`,
 	`stage_mappings (
-		key   TEXT PRIMARY KEY,
-		type  TEXT NOT NULL,
-		class TEXT NOT NULL,
-		body  TEXT NOT NULL,
-		seq   INTEGER NOT NULL
+		key    TEXT PRIMARY KEY,
+		type   TEXT NOT NULL,
+		class  TEXT NOT NULL,
+		body   TEXT NOT NULL,
+		target INTEGER NOT NULL,
+		seq    INTEGER NOT NULL
 	) WITHOUT ROWID`,
+	`stage_targets (id INTEGER PRIMARY KEY, props TEXT NOT NULL)`,
 	`stage_deletes (
 		kind TEXT NOT NULL,
 		key  TEXT NOT NULL,
@@ -109,6 +112,9 @@ type stage struct {
 	// to the log. Once a key comes out of order, that kind uses the log.
 	lastKey  map[store.ObjectKind]string
 	unsorted map[store.ObjectKind]bool
+	// targets holds the ids of the mapping target descriptions staged so
+	// far, so each distinct description is staged once.
+	targets map[int64]bool
 }
 
 // openStage takes a connection from pool and creates empty staging tables
@@ -118,7 +124,7 @@ func openStage(ctx context.Context, pool *sql.DB) (*stage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sync session connection: %w", err)
 	}
-	st := &stage{conn: conn, lastKey: map[store.ObjectKind]string{}, unsorted: map[store.ObjectKind]bool{}}
+	st := &stage{conn: conn, lastKey: map[store.ObjectKind]string{}, unsorted: map[store.ObjectKind]bool{}, targets: map[int64]bool{}}
 	for _, def := range stageTables {
 		name := stageTableName(def)
 		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
@@ -161,7 +167,7 @@ var stagingTables = []struct {
 }{
 	{store.KindEntity, "temp.log_entities", "temp.stage_entities", "key, type, classes, props, seq", 5},
 	{store.KindRelationship, "temp.log_relationships", "temp.stage_relationships", "key, type, class, from_scope, from_key, to_scope, to_key, props, seq", 9},
-	{store.KindMapping, "temp.log_mappings", "temp.stage_mappings", "key, type, class, body, seq", 5},
+	{store.KindMapping, "temp.log_mappings", "temp.stage_mappings", "key, type, class, body, target, seq", 6},
 }
 
 // put appends an encoded batch to the log tables in one staging
@@ -188,6 +194,16 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 		if err := insertRows(ctx, tx, t.log, t.cols, t.width, rows[inOrder:]); err != nil {
 			return fmt.Errorf("stage %ss: %w", t.kind, err)
 		}
+	}
+	var targets [][]any
+	for _, t := range b.targets {
+		if id := t[0].(int64); !s.targets[id] {
+			s.targets[id] = true
+			targets = append(targets, t)
+		}
+	}
+	if err := insertRows(ctx, tx, "temp.stage_targets", "id, props", 2, targets); err != nil {
+		return fmt.Errorf("stage mapping target descriptions: %w", err)
 	}
 	for _, d := range b.deletes {
 		seq++

@@ -15,7 +15,8 @@ import (
 type encodedBatch struct {
 	entities      [][]any // key, type, classes, props
 	relationships [][]any // key, type, class, from_scope, from_key, to_scope, to_key, props
-	mappings      [][]any // key, type, class, body
+	mappings      [][]any // key, type, class, body, target
+	targets       [][]any // id, props: the mappings' target descriptions
 	deletes       [][2]string
 }
 
@@ -36,9 +37,12 @@ func validateBatch(b *store.Batch) (*encodedBatch, error) {
 	rels, err := encodeAll(len(b.Relationships), func(i int, buf *[]byte) ([]any, error) { return encodeRelationship(i, &b.Relationships[i], buf) })
 	out.relationships = rels
 	errs = append(errs, err)
-	maps, err := encodeAll(len(b.Mappings), func(i int, _ *[]byte) ([]any, error) { return encodeMappingRow(i, &b.Mappings[i]) })
+	maps, err := encodeAll(len(b.Mappings), func(i int, buf *[]byte) ([]any, error) { return encodeMappingRow(i, &b.Mappings[i], buf) })
 	out.mappings = maps
 	errs = append(errs, err)
+	if err == nil {
+		out.targets = mappingTargets(maps)
+	}
 	for i, d := range b.Deletes {
 		switch d.Kind {
 		case store.KindEntity, store.KindRelationship, store.KindMapping:
@@ -112,16 +116,34 @@ func encodeRelationship(i int, r *graph.Relationship, buf *[]byte) ([]any, error
 	return []any{r.Key, r.Type, r.Class, r.FromScope, r.FromKey, r.ToScope, r.ToKey, props}, nil
 }
 
-// encodeMappingRow validates and encodes one mapped relationship.
-func encodeMappingRow(i int, m *graph.MappedRelationship) ([]any, error) {
+// encodeMappingRow validates and encodes one mapped relationship. The row
+// carries the target description as a sixth value, which mappingTargets
+// takes off.
+func encodeMappingRow(i int, m *graph.MappedRelationship, buf *[]byte) ([]any, error) {
 	if err := graph.ValidateMappedRelationship(m); err != nil {
 		return nil, fmt.Errorf("mapping %d: %w", i, err)
 	}
-	body, err := encodeMapping(m)
+	enc, err := encodeMapping(m, buf)
 	if err != nil {
 		return nil, fmt.Errorf("mapping %d (%s/%s): %w", i, m.Type, m.Key, err)
 	}
-	return []any{m.Key, m.Type, m.Class, body}, nil
+	return []any{m.Key, m.Type, m.Class, enc.body, enc.targetID, enc.target}, nil
+}
+
+// mappingTargets takes the target descriptions off encoded mapping rows
+// and returns each distinct one once, as (id, props) rows.
+func mappingTargets(rows [][]any) [][]any {
+	var out [][]any
+	seen := map[int64]bool{}
+	for i, r := range rows {
+		id := r[4].(int64)
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, []any{id, r[5]})
+		}
+		rows[i] = r[:5]
+	}
+	return out
 }
 
 // encodeClasses renders validated classes as a JSON array, as

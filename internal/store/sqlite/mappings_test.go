@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qgraph/qgraph/internal/graph"
+	"github.com/qgraph/qgraph/internal/store"
+)
+
+// hostMapping is a mapped relationship whose target description is the
+// same for every finding of host.
+func hostMapping(finding, host string) graph.MappedRelationship {
+	return graph.MappedRelationship{
+		Key: finding + "|has|host-finding", Type: "suite_host_has_finding", Class: "HAS",
+		Direction: graph.Reverse, SourceKey: finding,
+		TargetFilterKeys: [][]string{{"_type", "_key"}},
+		TargetEntity: graph.Entity{Key: host, Type: "suite_host", Class: []string{"Host"},
+			Properties: graph.Properties{"name": host, "hostId": int64(7), "tags": []any{"a", "b"}}},
+	}
+}
+
+func syncMappings(ctx context.Context, t *testing.T, db *DB, job string, ms ...graph.MappedRelationship) (*store.SyncResult, error) {
+	t.Helper()
+	sess, err := db.BeginSync(ctx, store.SyncParams{Scope: "instance:x", JobID: job})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Abort(ctx)
+	if err := sess.Put(ctx, store.Batch{Mappings: ms}); err != nil {
+		t.Fatal(err)
+	}
+	return sess.Commit(ctx, store.CommitParams{})
+}
+
+// TestMappingTargetsStoredOnce checks that mappings describing the same
+// target share one stored description and read back whole.
+func TestMappingTargetsStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "targets.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := syncMappings(ctx, t, db, "job-1", hostMapping("f1", "h1"), hostMapping("f2", "h1"), hostMapping("f3", "h2")); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM mapping_targets`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d stored target descriptions, want 2 (one per host)", n)
+	}
+	got, err := db.ListMappings(ctx, store.MappingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("ListMappings returned %d, want 3", len(got))
+	}
+	for _, m := range got {
+		p := m.TargetEntity.Properties
+		if p["name"] != m.TargetEntity.Key || p["hostId"] != int64(7) || len(p["tags"].([]any)) != 2 {
+			t.Errorf("mapping %s target properties = %v", m.Key, p)
+		}
+	}
+	// A changed description is a changed mapping.
+	changed := hostMapping("f1", "h1")
+	changed.TargetEntity.Properties["hostId"] = int64(8)
+	res, err := syncMappings(ctx, t, db, "job-2", changed, hostMapping("f2", "h1"), hostMapping("f3", "h2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Mappings["suite_host_has_finding"]; c.Updated != 1 || c.Unchanged != 2 {
+		t.Errorf("counts after a changed description = %+v, want 1 updated, 2 unchanged", c)
+	}
+}
+
+// TestMappingBodiesBeforeTargetsTable reads a mapping written before
+// migration 004, whose body holds its target description.
+func TestMappingBodiesBeforeTargetsTable(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "legacy.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	body := `{"direction":"REVERSE","sourceKey":"f1","targetFilterKeys":[["_type","_key"]],"targetKey":"h1","targetType":"suite_host","targetClass":["Host"],"targetProperties":{"hostId":7,"name":"h1"},"skipTargetCreation":false,"properties":{}}`
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq)
+		VALUES ('instance:x', 'f1|has|host-finding', 'suite_host_has_finding', 'HAS', ?, 1, 0, 0, 'job-0', 1)`, body); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ListMappings(ctx, store.MappingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].TargetEntity.Properties["hostId"] != int64(7) || got[0].TargetEntity.Key != "h1" {
+		t.Fatalf("legacy mapping reads back as %+v", got)
+	}
+	// The same mapping synced again is rewritten in the new layout: a
+	// changed row (its body differs), with the same target properties.
+	res, err := syncMappings(ctx, t, db, "job-1", hostMapping("f1", "h1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Mappings["suite_host_has_finding"]; c.Updated != 1 {
+		t.Errorf("counts = %+v, want the legacy row updated", c)
+	}
+}
+
+// TestMappingTargetIDClash refuses a commit whose description hashes to
+// the id of a different stored description, and changes nothing.
+func TestMappingTargetIDClash(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "clash.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := hostMapping("f1", "h1")
+	enc, err := encodeMapping(&m, new([]byte))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mapping_targets (id, props) VALUES (?, '{"other":true}')`, enc.targetID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = syncMappings(ctx, t, db, "job-1", m)
+	if err == nil || !strings.Contains(err.Error(), "hash to the id of another") {
+		t.Fatalf("commit error = %v, want a clash error", err)
+	}
+	got, err := db.ListMappings(ctx, store.MappingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("a refused commit stored %d mappings", len(got))
+	}
+}
