@@ -15,7 +15,10 @@ import (
 // a relationship of class Relationship to it. Source and Target name a class
 // when they start with an upper-case letter (ThreatIntel, Finding) and a
 // _type otherwise (qualys_host_finding). Numbers and numeric strings compare
-// as numbers; an array property matches on any of its elements.
+// as numbers. Rules compare single values: an array-valued property is not
+// matched reliably (a target array never matches; a source array matches on
+// its elements only when the whole rule is evaluated), so the README tells
+// users to keep rule properties single-valued.
 type Rule struct {
 	Source         string `json:"source" yaml:"source"`
 	SourceProperty string `json:"sourceProperty" yaml:"sourceProperty"`

@@ -33,8 +33,9 @@ type SyncOptions struct {
 	// OnProgress receives the engine's progress notifications.
 	OnProgress func(integration.Progress)
 	// AfterCommit runs after the sync committed; nil means the mapper
-	// with its default rules, which resolves the mapped relationships the
-	// job stored (host SCANS and HAS links, CVE links).
+	// with the rules of its last run (the default rules on a new store),
+	// which resolves the mapped relationships the job stored (host SCANS
+	// and HAS links, CVE links).
 	AfterCommit func(ctx context.Context) (any, error)
 	// SkipMapper leaves mapped relationships unresolved (AfterCommit nil).
 	SkipMapper bool
@@ -100,8 +101,14 @@ func Sync(ctx context.Context, o SyncOptions) (*integration.Report, error) {
 	}
 	after := o.AfterCommit
 	if after == nil && !o.SkipMapper {
+		// Without rules of its own, the mapper keeps the rules of its last
+		// run, so a store's configured rules are not dropped here.
 		after = func(ctx context.Context) (any, error) {
-			return mapper.New(o.Store, mapper.Options{Rules: mapper.DefaultRules(), Logger: logger}).Resolve(ctx)
+			rules, err := mapper.AppliedRules(ctx, o.Store)
+			if err != nil {
+				return nil, fmt.Errorf("read the mapping rules of the last run: %w", err)
+			}
+			return mapper.New(o.Store, mapper.Options{Rules: rules, Logger: logger}).Resolve(ctx)
 		}
 	}
 	logger.Info("sync started", "instance", inst.Name, "full", o.Full, "apiUrl", client.APIURL())
