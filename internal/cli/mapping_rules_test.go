@@ -156,17 +156,18 @@ func TestSyncAppliesConfiguredMappingRules(t *testing.T) {
 		t.Fatalf("MANAGES before the rule is configured: %v", got)
 	}
 	steps := []struct {
-		name   string
-		config string
-		want   int
+		name string
+		args []string
+		want int
 	}{
-		{"the configured rule links the team to the synced account", withRule, 1},
-		{"the rule removed from the config takes its relationship along", withoutRule, 0},
+		{"the configured rule links the team to the synced account", []string{"sync", "--config", withRule}, 1},
+		{"a demo into the same store keeps the configured rule", []string{"demo"}, 1},
+		{"the rule removed from the config takes its relationship along", []string{"sync", "--config", withoutRule}, 0},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			if code, out, errOut := runCLI(t, env, "--db", db, "sync", "--config", st.config); code != ExitOK {
-				t.Fatalf("sync exit %d\n%s\n%s", code, out, errOut)
+			if code, out, errOut := runCLI(t, env, append([]string{"--db", db}, st.args...)...); code != ExitOK {
+				t.Fatalf("%s exit %d\n%s\n%s", st.args[0], code, out, errOut)
 			}
 			got := linkedPairs(t, db, manages)
 			if len(got) != st.want || (st.want == 1 && !strings.HasPrefix(got[0], "team-security>")) {
