@@ -273,6 +273,13 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 	j.mu.Lock()
 	ids, haveHosts, listed := j.hostIDs, j.haveHost, j.hostsListed
 	j.mu.Unlock()
+	// The host targets serve only this step; the job's later phases (the
+	// commit and the mapper) need their memory more.
+	defer func() {
+		j.mu.Lock()
+		j.targets = nil
+		j.mu.Unlock()
+	}()
 	q := j.inst.Qualys
 	since := j.window(s, j.serverNow(s), DatasetDetections, q.MinFindingsSinceDays)
 	if !haveHosts {
@@ -442,6 +449,8 @@ func (j *job) webAppFindings(ctx context.Context, s *integration.StepContext) er
 
 func (j *job) vulns(ctx context.Context, s *integration.StepContext) error {
 	qids := j.findIdx.qids()
+	// The finding index serves only this step.
+	defer func() { j.findIdx = newFindingIndex() }()
 	// An incremental job also fetches the vulnerabilities that findings
 	// stored by earlier jobs lack (see repair.go); a full job re-reads
 	// every finding it keeps. A store that cannot be read fails the step,
