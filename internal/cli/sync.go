@@ -35,6 +35,12 @@ const ExitInterrupted = 130
 // cancelled and its store sync aborted.
 var errInterrupted = errors.New("sync interrupted; nothing of this job was stored")
 
+// errInterruptedAfterCommit is the error of a sync stopped by a signal
+// after its commit: the job's data is stored, and the relationships the
+// mapper resolves (hosts, CVEs, mapping rules) are completed by the next
+// sync.
+var errInterruptedAfterCommit = errors.New("sync interrupted after its data was stored; the next sync completes the relationships to hosts and CVEs")
+
 func newSyncCmd(f *Factory, runF func(*SyncOptions) error) *cobra.Command {
 	opts := &SyncOptions{Factory: f}
 	cmd := &cobra.Command{
@@ -100,6 +106,11 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		}
 		if rep != nil {
 			writeReport(f.IO.Out, rep, opts.Verbose)
+		}
+		if ctx.Err() != nil && rep != nil {
+			// Interrupted after the commit: the job is stored, the mapper
+			// (or what came after) did not finish.
+			return withExitCode(ExitInterrupted, fmt.Errorf("instance %s: %w", in.Name, errInterruptedAfterCommit))
 		}
 		if err != nil {
 			fmt.Fprintf(f.IO.ErrOut, "sync %s: %v\n", in.Name, err)

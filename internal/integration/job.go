@@ -208,7 +208,11 @@ func Run(ctx context.Context, spec JobSpec) (*Report, error) {
 		rep.AfterCommitMillis = time.Since(hookStart).Milliseconds()
 		rep.AfterCommit = out
 		if err != nil {
+			// The sync is stored; what the hook adds is incomplete until
+			// the next job runs it again, so the job is partial.
+			rep.AfterCommitError = err.Error()
 			rep.Error = fmt.Sprintf("after commit: %v", err)
+			status = StatusPartial
 			spec.Logger.Warn("after-commit hook failed", "job", spec.JobID, "error", err)
 		}
 	}

@@ -425,3 +425,41 @@ func TestEventsAndCountersInReport(t *testing.T) {
 		t.Errorf("counters %v lists %v", s.Counters, s.Lists)
 	}
 }
+
+// TestAfterCommitHookOutcome checks that a failed after-commit hook (the
+// mapper) leaves the commit in place but makes the job partial and failed,
+// and that a hook that succeeds leaves the job a success.
+func TestAfterCommitHookOutcome(t *testing.T) {
+	step := Step{ID: "a", Types: []string{"thing"}, Run: func(ctx context.Context, s *StepContext) error { return nil }}
+	cases := []struct {
+		name       string
+		hookErr    error
+		wantStatus Status
+		wantFailed bool
+	}{
+		{"hook succeeds", nil, StatusSuccess, false},
+		{"hook fails", errors.New("mapper: context canceled"), StatusPartial, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newFakeStore()
+			rep, err := Run(context.Background(), JobSpec{Store: st, Scope: "instance:x", Steps: []Step{step},
+				AfterCommit: func(ctx context.Context) (any, error) { return "hook ran", tc.hookErr }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.commits) != 1 {
+				t.Errorf("%d commits, want 1", len(st.commits))
+			}
+			if rep.Status != tc.wantStatus || rep.Failed() != tc.wantFailed {
+				t.Errorf("status %s, failed %v; want %s, %v", rep.Status, rep.Failed(), tc.wantStatus, tc.wantFailed)
+			}
+			if (rep.AfterCommitError != "") != (tc.hookErr != nil) || rep.AfterCommit != "hook ran" {
+				t.Errorf("after-commit error %q, result %v", rep.AfterCommitError, rep.AfterCommit)
+			}
+			if rec := st.jobs[rep.JobID]; rec.Status != string(tc.wantStatus) {
+				t.Errorf("job record status %q, want %s", rec.Status, tc.wantStatus)
+			}
+		})
+	}
+}

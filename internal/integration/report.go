@@ -35,6 +35,10 @@ type Report struct {
 	HighWaterMarks map[string]time.Time `json:"highWaterMarks,omitempty"`
 	// AfterCommit holds what the after-commit hook (the mapper) reported.
 	AfterCommit any `json:"afterCommit,omitempty"`
+	// AfterCommitError is the error of the after-commit hook: the sync is
+	// stored, but what the hook adds (the mapped relationships) is not
+	// complete until the hook runs again with the next job.
+	AfterCommitError string `json:"afterCommitError,omitempty"`
 }
 
 // StepReport is one step's part of the report.
@@ -70,9 +74,13 @@ type Event struct {
 	Message string    `json:"message"`
 }
 
-// Failed reports whether any step failed or the job did not commit.
+// Failed reports whether any step or the after-commit hook failed, or the
+// job did not commit.
 func (r *Report) Failed() bool {
 	if r.Status != StatusSuccess && r.Status != StatusPartial {
+		return true
+	}
+	if r.AfterCommitError != "" {
 		return true
 	}
 	for _, s := range r.Steps {

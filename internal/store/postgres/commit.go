@@ -116,7 +116,9 @@ func (c *committer) run(ctx context.Context) (*store.SyncResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	// The commit itself is not cancellable: a cancel arriving during it
+	// must not leave it unknown whether the transaction was applied.
+	if err := tx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return &c.res, nil

@@ -78,7 +78,13 @@ func (s *session) commit(ctx context.Context, p store.CommitParams) (*store.Sync
 			return nil, err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+	// Once every statement has run, the commit itself is not cancellable:
+	// a cancel arriving during COMMIT must not report as failed a
+	// transaction that SQLite made durable.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `COMMIT`); err != nil {
 		return nil, s.db.wrap("commit write transaction", err)
 	}
 	committed = true
