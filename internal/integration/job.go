@@ -443,14 +443,28 @@ func partialTypes(steps []Step, reps []StepReport) []string {
 	return sortedKeys(set)
 }
 
-// attributeResults copies the commit's per-type counts into the report of
-// each step that declares the type.
+// attributeResults gives each step the commit's counts for its types. A
+// type that several steps declare is counted once, for the first of them
+// that emitted objects of it (or the first that declares it), so that the
+// steps' counts add up to what the commit did.
 func attributeResults(steps []Step, reps []StepReport, res *store.SyncResult) {
 	if res == nil {
 		return
 	}
+	owner := map[string]int{}
 	for i, s := range steps {
 		for _, t := range s.Types {
+			j, seen := owner[t]
+			if !seen || (reps[j].Emitted[t] == 0 && reps[i].Emitted[t] > 0) {
+				owner[t] = i
+			}
+		}
+	}
+	for i, s := range steps {
+		for _, t := range s.Types {
+			if owner[t] != i {
+				continue
+			}
 			for _, m := range []map[string]store.TypeCounts{res.Entities, res.Relationships, res.Mappings} {
 				if c, ok := m[t]; ok {
 					if reps[i].Objects == nil {

@@ -463,3 +463,41 @@ func TestAfterCommitHookOutcome(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedTypeCountedOnce checks that a type two steps declare is
+// attributed to one of them, the first that emitted it, so the steps'
+// counts add up to the commit's.
+func TestSharedTypeCountedOnce(t *testing.T) {
+	emit := func(id string, deps []string, keys ...string) Step {
+		return Step{ID: id, DependsOn: deps, Types: []string{"t_shared"}, Run: func(ctx context.Context, s *StepContext) error {
+			for _, k := range keys {
+				if err := s.AddEntities(ctx, entity(k, "t_shared")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+	}
+	cases := []struct {
+		name      string
+		steps     []Step
+		wantOwner string
+	}{
+		{"both emit: the first", []Step{emit("a", nil, "key-aaaaaaaa"), emit("b", []string{"a"}, "key-bbbbbbbb")}, "a"},
+		{"only the second emits: the second", []Step{emit("a", nil), emit("b", []string{"a"}, "key-bbbbbbbb")}, "b"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), JobSpec{Store: newFakeStore(), Scope: "instance:x", Steps: tc.steps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"a", "b"} {
+				_, has := rep.Step(id).Objects["t_shared"]
+				if has != (id == tc.wantOwner) {
+					t.Errorf("step %s has t_shared counts: %v, want only step %s", id, has, tc.wantOwner)
+				}
+			}
+		})
+	}
+}
