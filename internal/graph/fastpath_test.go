@@ -40,7 +40,7 @@ func TestHandWrittenChecksMatchPatterns(t *testing.T) {
 		fn      func(string) bool
 	}{
 		{"property name", propertyNamePattern, validPropertyName},
-		{"type", `^[A-Za-z0-9_:.-]+$`, validType},
+		{"type", `^[a-z][A-Za-z0-9_:.-]*$`, validType},
 		{"class", `^[A-Z][A-Za-z0-9_]*$`, validClass},
 	}
 	r := rand.New(rand.NewPCG(1, 2))

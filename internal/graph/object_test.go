@@ -54,6 +54,11 @@ func TestValidateEntity(t *testing.T) {
 		{"valid", func(e *Entity) {}, ""},
 		{"short key", func(e *Entity) { e.Key = "k1" }, "_key"},
 		{"short type", func(e *Entity) { e.Type = "ab" }, "_type"},
+		{"capitalised type", func(e *Entity) { e.Type = "Aws_Instance" }, "_type"},
+		{"upper-case type", func(e *Entity) { e.Type = "AWS_INSTANCE" }, "_type"},
+		{"type starting with a digit", func(e *Entity) { e.Type = "3rd_party_host" }, "_type"},
+		{"type starting with '_'", func(e *Entity) { e.Type = "_host" }, "_type"},
+		{"type with an upper-case letter inside", func(e *Entity) { e.Type = "aws_EC2_instance" }, ""},
 		{"no class", func(e *Entity) { e.Class = nil }, "_class"},
 		{"lower class", func(e *Entity) { e.Class = []string{"finding"} }, "_class"},
 		{"missing name", func(e *Entity) { delete(e.Properties, "name") }, "name"},
@@ -108,6 +113,11 @@ func TestValidateMappedRelationship(t *testing.T) {
 	if err := ValidateMappedRelationship(&m); err != nil {
 		t.Fatalf("valid mapping: %v", err)
 	}
+	m.TargetEntity.Type = "Aws_Instance"
+	if err := ValidateMappedRelationship(&m); err == nil || !strings.Contains(err.Error(), `_mapping.targetEntity._type: "Aws_Instance" must start with a lower-case letter`) {
+		t.Fatalf("capitalised target type: got %v", err)
+	}
+	m.TargetEntity.Type = "aws_instance"
 	m.TargetFilterKeys = [][]string{{"qualysQwebHostId"}}
 	if err := ValidateMappedRelationship(&m); err == nil || !strings.Contains(err.Error(), "qualysQwebHostId") {
 		t.Fatalf("missing filter property: got %v", err)

@@ -134,6 +134,9 @@ func ValidateMappedRelationship(m *MappedRelationship) error {
 	if m.Direction != Forward && m.Direction != Reverse {
 		bad("_mapping.relationshipDirection", "must be FORWARD or REVERSE, not %q", m.Direction)
 	}
+	if m.TargetEntity.Type != "" {
+		checkTypeOf("_mapping.targetEntity._type", m.TargetEntity.Type, bad)
+	}
 	if len(m.TargetFilterKeys) == 0 {
 		bad("_mapping.targetFilterKeys", "needs at least one filter")
 	}
@@ -163,10 +166,20 @@ func checkKey(key string, bad func(string, string, ...any)) {
 }
 
 func checkType(typ string, bad func(string, string, ...any)) {
-	if len(typ) < MinTypeLength {
-		bad("_type", "%q is shorter than %d characters", typ, MinTypeLength)
-	} else if !validType(typ) {
-		bad("_type", "%q may hold only letters, digits, '_', ':', '.' and '-'", typ)
+	checkTypeOf("_type", typ, bad)
+}
+
+// checkTypeOf checks the type typ of the property prop. A type starts with
+// a lower-case letter: J1QL reads a bare word that starts with an upper-case
+// letter as a class, so FIND could never reach a capitalised type.
+func checkTypeOf(prop, typ string, bad func(string, string, ...any)) {
+	switch {
+	case len(typ) < MinTypeLength:
+		bad(prop, "%q is shorter than %d characters", typ, MinTypeLength)
+	case typ[0] < 'a' || typ[0] > 'z':
+		bad(prop, "%q must start with a lower-case letter (types are snake_case, like aws_instance; J1QL reads a capitalised name as a class)", typ)
+	case !validType(typ):
+		bad(prop, "%q may hold only letters, digits, '_', ':', '.' and '-'", typ)
 	}
 }
 
@@ -257,12 +270,12 @@ func validPropertyName(name string) bool {
 	return true
 }
 
-// validType implements ^[A-Za-z0-9_:.-]+$.
+// validType implements ^[a-z][A-Za-z0-9_:.-]*$.
 func validType(typ string) bool {
-	if typ == "" {
+	if typ == "" || typ[0] < 'a' || typ[0] > 'z' {
 		return false
 	}
-	for i := 0; i < len(typ); i++ {
+	for i := 1; i < len(typ); i++ {
 		c := typ[i]
 		if !isAlnum(c) && c != '_' && c != ':' && c != '.' && c != '-' {
 			return false
