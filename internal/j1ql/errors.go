@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is one problem found in a query, with its position.
 type Error struct {
 	Pos  int    // byte offset of the offending text
 	Line int    // 1-based line of Pos
-	Col  int    // 1-based column (in bytes) of Pos
+	Col  int    // 1-based column of Pos, in characters (runes) of its line
 	Msg  string // what is wrong, e.g. `expected "THAT", found "HAZ"`
 }
 
@@ -54,7 +55,9 @@ func (l ErrorList) sortAndDedupe() ErrorList {
 	return out
 }
 
-// position converts a byte offset of src to a 1-based line and column.
+// position converts a byte offset of src to a 1-based line and column. The
+// column counts characters (runes), not bytes, so text such as '日本語'
+// before the offset moves it by one column per character.
 func position(src string, off int) (line, col int) {
 	if off > len(src) {
 		off = len(src)
@@ -63,7 +66,8 @@ func position(src string, off int) (line, col int) {
 		off = 0
 	}
 	line = 1 + strings.Count(src[:off], "\n")
-	col = off - strings.LastIndex(src[:off], "\n")
+	lineStart := strings.LastIndex(src[:off], "\n") + 1
+	col = 1 + utf8.RuneCountInString(src[lineStart:off])
 	return line, col
 }
 

@@ -68,6 +68,14 @@ func TestParseErrors(t *testing.T) {
 		{"FIND orca_account mfaEnabled != true", `1:19: expected "THAT", "(", "WHERE", "RETURN", "ORDER BY", "LIMIT" or end of query, found "mfaEnabled"`},
 		{"FIND r RETURN sqrt((5 - r.impact)^2 + (5 - r.probability)^2)) as score", `1:61: expected ",", "ORDER BY", "LIMIT" or end of query, found ")"`},
 		{"FIND p RETURN merge(p.email, p.x) AS “Email List”", "1:38: typographic quote '“': use ' or \""},
+		// Columns count characters, not bytes: 日本語 is 3 columns (9 bytes),
+		// é and ü one each (2 bytes), 🙂 one (4 bytes).
+		{"FIND Host WITH name = '日本語' AND x ==", `1:36: expected a property or a value, found "="`},
+		{"FIND Host WITH name = 'é'\nAND x = 'ü' AND y ==", `2:20: expected a property or a value, found "="`},
+		{"FIND Host WITH name = '🙂' AND ±", "1:31: unexpected character '±'"},
+		{"FIND Host WITH name = 'ä' AND y = “a”", "1:35: typographic quote '“': use ' or \""},
+		{"FIND Host AS 主机 RETURN 主机.name", "1:14: unexpected character '主'"},
+		{"FIND Host WITH name = '日本' RETURN TREE Host", `1:40: expected ",", "ORDER BY", "LIMIT" or end of query, found "Host"`},
 	}
 	for _, c := range invalids {
 		t.Run(c.src, func(t *testing.T) {
