@@ -30,8 +30,10 @@
 //
 //  1. A negated step (THAT !VERB) negates the whole remaining path: the
 //     entity is kept when no path "VERB target THAT …" starts from it.
-//  2. Aliases declared inside a negated path may be written but never bind:
-//     in WHERE and RETURN they behave as absent values, so count(a) is 0.
+//  2. Aliases declared inside a negated path may be written but name
+//     nothing (the negation keeps rows where no such path exists), so
+//     using one in WHERE, RETURN or ORDER BY is a planning error at the
+//     use, naming where the alias and the negation are.
 //  3. An optional group ( … )? keeps both readings: every binding either
 //     skips the group or traverses it, and both continue. An alias on the
 //     group names whichever entity is current.

@@ -374,7 +374,7 @@ func (c *compiler) aliasProp(r *Ref, b *branch, clause string) (operand, error) 
 // when it is not bound there (a skipped optional group).
 func (c *compiler) bind(info *aliasInfo, b *branch) (alias string, isEdge, ok bool) {
 	if info.negated {
-		return "", false, false // declared inside a negated path: never bound
+		return "", false, false // declared inside a negated path (lookup refuses it): never bound
 	}
 	switch info.kind {
 	case aliasEdge:

@@ -20,7 +20,8 @@ type aliasInfo struct {
 	kind    aliasKind
 	id      int // node id, edge id, or group id
 	negated bool
-	pos     int
+	negPos  int // when negated, the position of the negated traversal
+	pos     int // where the alias is declared (the AS name, or the selector)
 }
 
 // node is a selector with its id; edge is a traversal with its id.
@@ -67,44 +68,49 @@ func analyze(src string, q *Query) (*scope, error) {
 			return
 		}
 		explicit[id.Name] = true
+		info.pos = id.Pos
 		s.aliases[id.Name] = info
 	}
-	addNode := func(sel *Selector, negated bool) {
+	addNode := func(sel *Selector, negated bool, negPos int) {
 		n := &node{id: len(s.nodes), sel: sel, negated: negated}
 		s.nodes = append(s.nodes, n)
 		s.nodeOf[sel] = n
-		info := &aliasInfo{kind: aliasNode, id: n.id, negated: negated, pos: sel.Pos}
+		info := &aliasInfo{kind: aliasNode, id: n.id, negated: negated, negPos: negPos, pos: sel.Pos}
 		addAlias(sel.Alias, info)
 		if t := sel.Target; t.Kind == TargetWords && !t.Union && len(t.Words) == 1 && t.Smart == "" {
 			defWords[t.Words[0].Name] = append(defWords[t.Words[0].Name], info)
 		}
 	}
-	addNode(q.Start, false)
-	var walk func(steps []Step, negated bool)
-	walk = func(steps []Step, negated bool) {
+	addNode(q.Start, false, 0)
+	// negPos is the position of the outermost negated traversal, when
+	// negated.
+	var walk func(steps []Step, negated bool, negPos int)
+	walk = func(steps []Step, negated bool, negPos int) {
 		for _, st := range steps {
 			switch st := st.(type) {
 			case *Traversal:
-				negated = negated || st.Negated
+				if st.Negated && !negated {
+					negated, negPos = true, st.Pos
+				}
 				e := &edge{id: len(s.edges), trav: st, negated: negated}
 				s.edges = append(s.edges, e)
 				s.edgeOf[st] = e
-				info := &aliasInfo{kind: aliasEdge, id: e.id, negated: negated, pos: st.Pos}
+				info := &aliasInfo{kind: aliasEdge, id: e.id, negated: negated, negPos: negPos, pos: st.Pos}
 				addAlias(st.Alias, info)
 				if len(st.Verbs) == 1 {
 					v := strings.ToLower(st.Verbs[0])
 					defVerbs[v] = append(defVerbs[v], info)
 				}
-				addNode(st.Target, negated)
+				addNode(st.Target, negated, negPos)
 			case *Optional:
 				id := len(s.groups)
 				s.groups[st] = id
-				walk(st.Steps, negated)
-				addAlias(st.Alias, &aliasInfo{kind: aliasGroup, id: id, negated: negated, pos: st.Pos})
+				walk(st.Steps, negated, negPos)
+				addAlias(st.Alias, &aliasInfo{kind: aliasGroup, id: id, negated: negated, negPos: negPos, pos: st.Pos})
 			}
 		}
 	}
-	walk(q.Steps, false)
+	walk(q.Steps, false, 0)
 	for w, infos := range defWords {
 		if len(infos) == 1 && !explicit[w] {
 			s.aliases[w] = infos[0]
@@ -118,7 +124,9 @@ func analyze(src string, q *Query) (*scope, error) {
 	return s, errs.sortAndDedupe().Err()
 }
 
-// lookup resolves an alias used at pos.
+// lookup resolves an alias used at pos. An alias declared inside a
+// negated traversal is an error: the negation keeps rows where no such
+// path exists, so the alias never names an entity or relationship.
 func (s *scope) lookup(name string, pos int, clause string) (*aliasInfo, error) {
 	info := s.aliases[name]
 	if info == nil {
@@ -126,6 +134,12 @@ func (s *scope) lookup(name string, pos int, clause string) (*aliasInfo, error) 
 	}
 	if info == nil {
 		return nil, newError(s.src, pos, "unknown alias %s in %s; known aliases: %s", name, clause, s.aliasNames())
+	}
+	if info.negated {
+		declLine, declCol := position(s.src, info.pos)
+		negLine, negCol := position(s.src, info.negPos)
+		return nil, newError(s.src, pos, "alias %s (declared at %d:%d) is inside the negated traversal at %d:%d, which matches no row, so %s cannot use it; use an alias outside the THAT ! step",
+			name, declLine, declCol, negLine, negCol, clause)
 	}
 	return info, nil
 }

@@ -155,7 +155,7 @@ var semanticCases = []semanticCase{
 	{name: "aggregate arithmetic", query: "FIND Finding AS f RETURN sum(f.numericSeverity) * 2 AS twice", want: `{"twice":28}`},
 	{name: "count with default alias", query: "FIND Host THAT HAS Finding RETURN Host._type, count(Finding)", want: `{"Host._type":"aws_instance","count(Finding)":2}
 {"Host._type":"discovered_host","count(Finding)":1}`},
-	{name: "count over negated alias is zero", query: "FIND Host WITH hostname = 'idle' AS h THAT !HAS Finding AS f RETURN count(h) AS hosts, count(f) AS findings", want: `{"findings":0,"hosts":1}`},
+	{name: "alias before a negation counts", query: "FIND Host WITH hostname = 'idle' AS h THAT !HAS Finding AS f RETURN count(h) AS hosts", want: `{"hosts":1}`},
 	{name: "having", query: "FIND Host AS h THAT HAS Finding AS f RETURN h.hostname AS host, count(f) AS n HAVING n > 1", want: `{"host":"web-1","n":2}`},
 	{name: "unique", query: "FIND UNIQUE Finding AS f RETURN f.severity", want: `{"f.severity":"critical"}
 {"f.severity":"high"}`},
@@ -308,6 +308,16 @@ func TestExecuteErrors(t *testing.T) {
 		{"FIND Host" + strings.Repeat(" (THAT HAS Finding)?", 7), "too many optional groups"},
 		{"FIND Host WITH name = /a(/", "bad regular expression"},
 		{"FIND Host AS h RETURN h.a, count(count(h))", "aggregates cannot be nested"},
+		// An alias inside a negated traversal names nothing: using it is an
+		// error at the use, naming where it and the negation are.
+		{"FIND Host THAT !HAS qualys_host_finding AS f RETURN count(f)", "1:59: alias f (declared at 1:44) is inside the negated traversal at 1:11, which matches no row, so RETURN cannot use it"},
+		{"FIND Host THAT !HAS qualys_host_finding AS f RETURN f.qid", "1:53: alias f (declared at 1:44) is inside the negated traversal at 1:11"},
+		{"FIND Host AS h THAT !HAS Finding AS f WHERE f.open = true", "1:45: alias f (declared at 1:37) is inside the negated traversal at 1:16, which matches no row, so WHERE cannot use it"},
+		{"FIND Host AS h THAT !HAS Finding AS f RETURN h.name ORDER BY f.name", "1:62: alias f (declared at 1:37) is inside the negated traversal at 1:16, which matches no row, so ORDER BY cannot use it"},
+		{"FIND Host AS h THAT !HAS AS r Finding RETURN count(r)", "1:52: alias r (declared at 1:29) is inside the negated traversal at 1:16"},
+		{"FIND Host AS h THAT !HAS Finding THAT IS Vulnerability AS v RETURN v.name", "1:68: alias v (declared at 1:59) is inside the negated traversal at 1:16"},
+		{"FIND Host THAT !HAS Finding RETURN Finding.name", "1:36: alias Finding (declared at 1:21) is inside the negated traversal at 1:11"},
+		{"FIND Host\nTHAT !HAS Finding WITH name = '日本' AS f RETURN f.x", "2:48: alias f (declared at 2:39) is inside the negated traversal at 2:1"},
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
