@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -92,6 +93,10 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	s := n.Value
+	if msg := badEnvRef(s, isSecret(path)); msg != "" {
+		d.fail(n, path, "%s", msg)
+		return "", false
+	}
 	ok := true
 	s = envRef.ReplaceAllStringFunc(s, func(ref string) string {
 		name := envRef.FindStringSubmatch(ref)[1]
@@ -103,6 +108,41 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 		return v
 	})
 	return strings.TrimSpace(s), ok
+}
+
+// isSecret reports whether the field at path holds a secret, whose text
+// must not appear in an error.
+func isSecret(path string) bool { return strings.HasSuffix(path, ".password") }
+
+// badEnvRef describes the first "${" of a value that does not start a
+// complete ${NAME} reference, such as an unclosed ${QUALYS_PASSWORD, or
+// returns "". The text after "${" is quoted only when secret is false.
+func badEnvRef(value string, secret bool) string {
+	good := map[int]bool{}
+	for _, m := range envRef.FindAllStringIndex(value, -1) {
+		good[m[0]] = true
+	}
+	for i := 0; i+1 < len(value); i++ {
+		if value[i] != '$' || value[i+1] != '{' || good[i] {
+			continue
+		}
+		at := fmt.Sprintf("at character %d", utf8.RuneCountInString(value[:i])+1)
+		if !secret {
+			at = fmt.Sprintf("%q", value[i:])
+			if end := strings.IndexByte(value[i:], '}'); end >= 0 {
+				at = fmt.Sprintf("%q", value[i:i+end+1])
+			}
+		}
+		hint := "write ${NAME}, NAME made of letters, digits and _ (not starting with a digit)"
+		if secret {
+			hint += `; a password holding "${" belongs in passwordFile`
+		}
+		if !strings.Contains(value[i:], "}") {
+			return fmt.Sprintf("the environment reference %s has no closing \"}\" (%s)", at, hint)
+		}
+		return fmt.Sprintf("the environment reference %s is not a valid ${NAME} (%s)", at, hint)
+	}
+	return ""
 }
 
 func (d *decoder) str(n *yaml.Node, path string) string {

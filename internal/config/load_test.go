@@ -129,6 +129,11 @@ func TestParseErrors(t *testing.T) {
 		{"unknown status", base("      vmdrFindingStatuses: [Open]\n"), []string{`vmdrFindingStatuses[0]: unknown finding status "Open"`}},
 		{"bad bool", base("      ingestWebAppScans: maybe\n"), []string{`ingestWebAppScans: "maybe" is not a boolean`}},
 		{"missing env", strings.Replace(base(""), "password: p", "password: ${NOPE}", 1), []string{"instances[0].qualys.password: environment variable NOPE is not set"}},
+		{"unclosed env in password", strings.Replace(base(""), "password: p", "password: ${QUALYS_PASSWORD", 1), []string{`instances[0].qualys.password: the environment reference at character 1 has no closing "}" (write ${NAME}`, `belongs in passwordFile) (line 6)`}},
+		{"unclosed env after text", strings.Replace(base(""), "password: p", "password: x${QUALYS_PASSWORD", 1), []string{`instances[0].qualys.password: the environment reference at character 2 has no closing "}"`, "(line 6)"}},
+		{"unclosed env in username", strings.Replace(base(""), "username: u", "username: ${QUALYS_USERNAME", 1), []string{`instances[0].qualys.username: the environment reference "${QUALYS_USERNAME" has no closing "}" (write ${NAME}`, "(line 5)"}},
+		{"bad env name", strings.Replace(base(""), "username: u", "username: '${QUALYS-USER}'", 1), []string{`instances[0].qualys.username: the environment reference "${QUALYS-USER}" is not a valid ${NAME}`, "(line 5)"}},
+		{"empty env name", base("      includeOnlyDetectionTags: [a, '${}']\n"), []string{`instances[0].qualys.includeOnlyDetectionTags[1]: the environment reference "${}" is not a valid ${NAME}`, "(line 7)"}},
 		{"missing fields", "instances:\n  - qualys: {}\n", []string{"instances[0].name: is required", "instances[0].qualys.apiUrl: is required", "instances[0].qualys.username: is required", "instances[0].qualys.password: is required"}},
 		{"missing qualys", "instances:\n  - name: abc\n", []string{"instances[0].qualys: is required"}},
 		{"duplicate names", base("") + "  - name: prod-qualys\n    qualys: {apiUrl: 'https://qualysapi.qualys.com', username: u, password: p}\n", []string{`instances[1].name: "prod-qualys" is also the name of instances[0]`}},
@@ -224,5 +229,19 @@ func TestNormalizeAPIURL(t *testing.T) {
 				t.Errorf("NormalizeAPIURL(%q) = %q, %v", tc.in, got, err)
 			}
 		})
+	}
+}
+
+func TestBadEnvRefInPasswordNotPrinted(t *testing.T) {
+	for _, pw := range []string{"s3${cret!", "s3${cret!}x${", "${s3-cret}"} {
+		src := strings.Replace(minimal, "password: ${QUALYS_PASSWORD}", "password: '"+pw+"'", 1)
+		_, err := Parse([]byte(src), testEnv)
+		if err == nil {
+			t.Fatalf("password %q: no error", pw)
+		}
+		if strings.Contains(err.Error(), "cret") || !strings.Contains(err.Error(), "instances[0].qualys.password: the environment reference at character 3") &&
+			!strings.Contains(err.Error(), "instances[0].qualys.password: the environment reference at character 1") {
+			t.Errorf("password %q: error %q", pw, err)
+		}
 	}
 }
