@@ -36,7 +36,10 @@ func newInstancesListCmd(f *Factory, runF func(*InstancesOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "list --config FILE [--format table|json]",
 		Short: "List instances with their settings (secrets masked), last job and high-water marks",
-		Args:  cobra.NoArgs,
+		Long: `List the instances of the config file with their settings, last job and high-water marks.
+The password is never shown: it prints as ******** when its variable or file could be read, and
+otherwise as where it comes from, such as (from ${QUALYS_PASSWORD}); listing needs neither.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.ConfigPath == "" {
 				return withExitCode(ExitUsage, errors.New("--config is required"))
@@ -61,7 +64,9 @@ type instanceRow struct {
 	Description        string               `json:"description,omitempty"`
 	APIURL             string               `json:"apiUrl"`
 	Username           string               `json:"username"`
+	UsernameFrom       string               `json:"usernameFrom,omitempty"`
 	Password           string               `json:"password"`
+	PasswordFrom       string               `json:"passwordFrom,omitempty"`
 	PollingInterval    string               `json:"pollingInterval"`
 	IngestWebAppScans  bool                 `json:"ingestWebAppScans"`
 	TagWithAccountName bool                 `json:"tagWithAccountName"`
@@ -71,9 +76,20 @@ type instanceRow struct {
 	HighWaterMarks     map[string]time.Time `json:"highWaterMarks"`
 }
 
+// shownOrFrom returns value, or "(from SOURCE)" when the value was not
+// read (an unset variable, a password file).
+func shownOrFrom(value, from string) string {
+	if value == "" && from != "" {
+		return "(from " + from + ")"
+	}
+	return value
+}
+
 func instancesListRun(ctx context.Context, opts *InstancesOptions) error {
 	f := opts.Factory
-	cfg, err := config.Load(opts.ConfigPath, f.Getenv)
+	// Listing sends no request, so the credentials' variables and
+	// password file need not be set: they show as where they come from.
+	cfg, err := config.LoadForListing(opts.ConfigPath, f.Getenv)
 	if err != nil {
 		return withExitCode(ExitUsage, err)
 	}
@@ -85,8 +101,10 @@ func instancesListRun(ctx context.Context, opts *InstancesOptions) error {
 	rows := make([]instanceRow, 0, len(cfg.Instances))
 	for _, raw := range cfg.Instances {
 		in := raw.Redacted()
-		row := instanceRow{Name: in.Name, Description: in.Description, APIURL: in.Qualys.APIURL, Username: in.Qualys.Username,
-			Password: in.Qualys.Password, PollingInterval: string(in.PollingInterval), IngestWebAppScans: in.Qualys.IngestWebAppScans,
+		row := instanceRow{Name: in.Name, Description: in.Description, APIURL: in.Qualys.APIURL,
+			Username: shownOrFrom(in.Qualys.Username, in.Qualys.UsernameFrom), UsernameFrom: in.Qualys.UsernameFrom,
+			Password: shownOrFrom(in.Qualys.Password, in.Qualys.PasswordFrom), PasswordFrom: in.Qualys.PasswordFrom,
+			PollingInterval: string(in.PollingInterval), IngestWebAppScans: in.Qualys.IngestWebAppScans,
 			TagWithAccountName: in.TagWithAccountName}
 		state, err := integration.LoadState(ctx, st, store.InstanceScope(in.Name))
 		if err != nil {

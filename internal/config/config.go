@@ -40,6 +40,13 @@ type Qualys struct {
 	Username string
 	// Password is secret: never print or log it.
 	Password string
+	// UsernameFrom and PasswordFrom say where the username and password
+	// come from, in a form safe to print: their environment references
+	// ("${QUALYS_PASSWORD}"), "passwordFile PATH", or "" when written in
+	// the file. With LoadForListing, a value whose source was not read is
+	// empty and only these say where it would come from.
+	UsernameFrom string
+	PasswordFrom string
 
 	// MinScannedSinceDays bounds how far back the first run reads scanned
 	// hosts and web apps (default 7).

@@ -37,7 +37,10 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // stopping at the first.
 type decoder struct {
 	getenv func(string) string
-	errs   []error
+	// listing leaves credentials with unset variables empty instead of
+	// failing (see LoadForListing).
+	listing bool
+	errs    []error
 }
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
@@ -108,6 +111,28 @@ func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
 		return v
 	})
 	return strings.TrimSpace(s), ok
+}
+
+// credential reads a username or password. from is set to the value's
+// environment references ("${A}", or "${A} ${B}"), which are safe to show
+// where the value itself is not; "" when the value is written in the file.
+// When listing, a value whose variables are not all set is left empty
+// without an error.
+func (d *decoder) credential(n *yaml.Node, path string, from *string) string {
+	if n != nil && n.Kind == yaml.ScalarNode && badEnvRef(n.Value, isSecret(path)) == "" {
+		refs := envRef.FindAllStringSubmatch(n.Value, -1)
+		names := make([]string, len(refs))
+		unset := false
+		for i, m := range refs {
+			names[i] = m[0]
+			unset = unset || d.getenv(m[1]) == ""
+		}
+		*from = strings.Join(names, " ")
+		if d.listing && unset {
+			return ""
+		}
+	}
+	return d.str(n, path)
 }
 
 // isSecret reports whether the field at path holds a secret, whose text

@@ -19,7 +19,7 @@ import (
 // ${NAME} references (os.Getenv in production). The error lists every
 // problem found, each naming its field.
 func Load(path string, getenv func(string) string) (*Config, error) {
-	return load(path, getenv, true)
+	return load(path, getenv, parseMode{instances: true})
 }
 
 // LoadMappingRules reads only the mappingRules section of the
@@ -28,15 +28,32 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 // required, so their secrets need not be set. The returned Config has no
 // instances.
 func LoadMappingRules(path string, getenv func(string) string) (*Config, error) {
-	return load(path, getenv, false)
+	return load(path, getenv, parseMode{})
 }
 
-func load(path string, getenv func(string) string, instances bool) (*Config, error) {
+// LoadForListing reads the configuration file at path like Load, for
+// commands that show the instances but send no request (instances list):
+// a username or password whose environment variable is unset, and a
+// passwordFile, are not read and not required. Such a value is left empty,
+// and Qualys.UsernameFrom or PasswordFrom says where it would come from.
+// The returned Config must not be used to connect.
+func LoadForListing(path string, getenv func(string) string) (*Config, error) {
+	return load(path, getenv, parseMode{instances: true, listing: true})
+}
+
+// parseMode says what parse reads: the instances (else only the mapping
+// rules), and whether for a listing only (see LoadForListing).
+type parseMode struct {
+	instances bool
+	listing   bool
+}
+
+func load(path string, getenv func(string) string, mode parseMode) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	c, err := parse(data, getenv, instances)
+	c, err := parse(data, getenv, mode)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -46,20 +63,21 @@ func load(path string, getenv func(string) string, instances bool) (*Config, err
 
 // Parse validates a configuration held in memory; see Load.
 func Parse(data []byte, getenv func(string) string) (*Config, error) {
-	return parse(data, getenv, true)
+	return parse(data, getenv, parseMode{instances: true})
 }
 
 // ParseMappingRules validates the mappingRules section of a configuration
 // held in memory; see LoadMappingRules.
 func ParseMappingRules(data []byte, getenv func(string) string) (*Config, error) {
-	return parse(data, getenv, false)
+	return parse(data, getenv, parseMode{})
 }
 
 // topKeys are the keys of the file's top level.
 var topKeys = []string{"instances", "mappingRules"}
 
-// parse decodes the file; withInstances false skips the instances.
-func parse(data []byte, getenv func(string) string, withInstances bool) (*Config, error) {
+// parse decodes the file; mode.instances false skips the instances.
+func parse(data []byte, getenv func(string) string, mode parseMode) (*Config, error) {
+	withInstances := mode.instances
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -74,7 +92,7 @@ func parse(data []byte, getenv func(string) string, withInstances bool) (*Config
 		}
 		return nil, fmt.Errorf("parse YAML: %w", err)
 	}
-	d := &decoder{getenv: getenv}
+	d := &decoder{getenv: getenv, listing: mode.listing}
 	c := &Config{}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -196,9 +214,9 @@ func (d *decoder) qualys(n *yaml.Node, path string) Qualys {
 			}
 			q.APIURL = u
 		case "username":
-			q.Username = d.str(v, p)
+			q.Username = d.credential(v, p, &q.UsernameFrom)
 		case "password":
-			q.Password, _ = d.scalar(v, p)
+			q.Password = d.credential(v, p, &q.PasswordFrom)
 		case "passwordFile":
 			passwordFile = d.str(v, p)
 		case "minScannedSinceDays", "minFindingsSinceDays":
@@ -245,22 +263,29 @@ func (d *decoder) qualys(n *yaml.Node, path string) Qualys {
 			}
 		}
 	})
-	if passwordFile != "" {
-		if q.Password != "" {
-			d.fail(n, path+".passwordFile", "give either password or passwordFile, not both")
-		} else if b, err := os.ReadFile(passwordFile); err != nil {
+	switch {
+	case passwordFile == "":
+	case q.Password != "" || q.PasswordFrom != "":
+		d.fail(n, path+".passwordFile", "give either password or passwordFile, not both")
+	case d.listing:
+		// Not read: a listing only says where the password comes from.
+		q.PasswordFrom = "passwordFile " + passwordFile
+	default:
+		q.PasswordFrom = "passwordFile " + passwordFile
+		b, err := os.ReadFile(passwordFile)
+		if err != nil {
 			d.fail(n, path+".passwordFile", "read %s: %v", passwordFile, errors.Unwrap(err))
-		} else {
-			q.Password = strings.TrimRight(string(b), "\r\n")
+			break
 		}
+		q.Password = strings.TrimRight(string(b), "\r\n")
 	}
 	if q.APIURL == "" && !d.failedAt(path+".apiUrl") {
 		d.fail(n, path+".apiUrl", "is required, e.g. https://qualysapi.qg3.apps.qualys.com")
 	}
-	if q.Username == "" && !d.failedAt(path+".username") {
+	if q.Username == "" && !d.failedAt(path+".username") && !(d.listing && q.UsernameFrom != "") {
 		d.fail(n, path+".username", "is required")
 	}
-	if q.Password == "" && !d.failedAt(path+".password") && !d.failedAt(path+".passwordFile") {
+	if q.Password == "" && !d.failedAt(path+".password") && !d.failedAt(path+".passwordFile") && !(d.listing && q.PasswordFrom != "") {
 		d.fail(n, path+".password", "is required (or passwordFile)")
 	}
 	if len(q.VMDRFindingSeverities) == 0 {

@@ -37,6 +37,8 @@ func TestParseDefaults(t *testing.T) {
 			APIURL:                "https://qualysapi.qg3.apps.qualys.com",
 			Username:              "alice",
 			Password:              "s3cret!",
+			UsernameFrom:          "${QUALYS_USERNAME}",
+			PasswordFrom:          "${QUALYS_PASSWORD}",
 			MinScannedSinceDays:   7,
 			MinFindingsSinceDays:  7,
 			VMDRFindingSeverities: []int{3, 4, 5},
@@ -243,5 +245,68 @@ func TestBadEnvRefInPasswordNotPrinted(t *testing.T) {
 			!strings.Contains(err.Error(), "instances[0].qualys.password: the environment reference at character 1") {
 			t.Errorf("password %q: error %q", pw, err)
 		}
+	}
+}
+
+// TestLoadForListing checks that a listing needs neither the credentials'
+// variables nor the passwordFile, says where they come from, and still
+// reports every other problem; Load still requires them.
+func TestLoadForListing(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name                   string
+		src                    string
+		env                    map[string]string
+		wantUser, wantUserFrom string
+		wantPw, wantPwFrom     string
+		wantErr                string // of LoadForListing; "" for none
+		wantLoadErr            string // of Load; "" for none
+	}{
+		{name: "variables unset", src: minimal, env: nil,
+			wantUserFrom: "${QUALYS_USERNAME}", wantPwFrom: "${QUALYS_PASSWORD}",
+			wantLoadErr: "instances[0].qualys.username: environment variable QUALYS_USERNAME is not set"},
+		{name: "password variable unset", src: minimal, env: map[string]string{"QUALYS_USERNAME": "alice"},
+			wantUser: "alice", wantUserFrom: "${QUALYS_USERNAME}", wantPwFrom: "${QUALYS_PASSWORD}",
+			wantLoadErr: "instances[0].qualys.password: environment variable QUALYS_PASSWORD is not set"},
+		{name: "variables set", src: minimal, env: map[string]string{"QUALYS_USERNAME": "alice", "QUALYS_PASSWORD": "s3cret!"},
+			wantUser: "alice", wantUserFrom: "${QUALYS_USERNAME}", wantPw: "s3cret!", wantPwFrom: "${QUALYS_PASSWORD}"},
+		{name: "written in the file", src: strings.NewReplacer("${QUALYS_USERNAME}", "bob", "${QUALYS_PASSWORD}", "pw").Replace(minimal),
+			wantUser: "bob", wantPw: "pw"},
+		{name: "missing passwordFile", src: strings.Replace(minimal, "password: ${QUALYS_PASSWORD}", "passwordFile: "+filepath.Join(dir, "nope"), 1),
+			env: map[string]string{"QUALYS_USERNAME": "alice"}, wantUser: "alice", wantUserFrom: "${QUALYS_USERNAME}", wantPwFrom: "passwordFile " + filepath.Join(dir, "nope"),
+			wantLoadErr: "instances[0].qualys.passwordFile: read " + filepath.Join(dir, "nope")},
+		{name: "other errors still count", src: minimal + "      vmdrFindingSeverities: [9]\n",
+			wantErr: "instances[0].qualys.vmdrFindingSeverities[0]: 9 is outside 1–5", wantLoadErr: "9 is outside 1–5"},
+		{name: "unclosed reference still counts", src: strings.Replace(minimal, "${QUALYS_PASSWORD}", "${QUALYS_PASSWORD", 1),
+			wantErr: `instances[0].qualys.password: the environment reference at character 1 has no closing "}"`, wantLoadErr: "no closing"},
+		{name: "missing password still counts", src: strings.Replace(minimal, "      password: ${QUALYS_PASSWORD}\n", "", 1),
+			wantErr: "instances[0].qualys.password: is required", wantLoadErr: "is required"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("c%d.yaml", i))
+			if err := os.WriteFile(path, []byte(tc.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadForListing(path, env(tc.env))
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("LoadForListing error %v, want %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Errorf("LoadForListing: %v", err)
+			default:
+				q := c.Instances[0].Qualys
+				if q.Username != tc.wantUser || q.UsernameFrom != tc.wantUserFrom || q.Password != tc.wantPw || q.PasswordFrom != tc.wantPwFrom {
+					t.Errorf("username %q from %q, password %q from %q; want %q from %q, %q from %q",
+						q.Username, q.UsernameFrom, q.Password, q.PasswordFrom, tc.wantUser, tc.wantUserFrom, tc.wantPw, tc.wantPwFrom)
+				}
+			}
+			_, err = Load(path, env(tc.env))
+			if (tc.wantLoadErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantLoadErr) {
+				t.Errorf("Load error %v, want %q", err, tc.wantLoadErr)
+			}
+		})
 	}
 }
