@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -90,7 +91,7 @@ func parse(data []byte, getenv func(string) string, mode parseMode) (*Config, er
 			}
 			return nil, errors.New("the file is empty; it needs an instances list")
 		}
-		return nil, fmt.Errorf("parse YAML: %w", err)
+		return nil, fmt.Errorf("parse YAML: %w", tabLine(data, err))
 	}
 	d := &decoder{getenv: getenv, listing: mode.listing}
 	c := &Config{}
@@ -298,6 +299,33 @@ func (d *decoder) qualys(n *yaml.Node, path string) Qualys {
 		q.VMDRFindingStatuses = append([]string(nil), DefaultFindingStatuses...)
 	}
 	return q
+}
+
+// yamlLine matches the line number at the start of a YAML syntax error.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// tabLine corrects the line of a YAML error about a tab in the
+// indentation. The YAML library reports the line where the value before
+// the tab starts, often the line above the tab; the tab is on the first
+// line from there whose indentation holds one. Other errors are returned
+// as they are.
+func tabLine(data []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil || !strings.Contains(err.Error(), "tab character") {
+		return err
+	}
+	from, convErr := strconv.Atoi(m[1])
+	if convErr != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := from - 1; i >= 0 && i < len(lines); i++ {
+		indent := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if strings.Contains(indent, "\t") {
+			return fmt.Errorf("line %d: found a tab character in the indentation; indent with spaces", i+1)
+		}
+	}
+	return err
 }
 
 // failedAt reports whether an error was already recorded for path.

@@ -144,6 +144,11 @@ func TestParseErrors(t *testing.T) {
 		{"bad qid", base("      vmdrFindingResultQids: [1, x]\n"), []string{`vmdrFindingResultQids[1]: "x" is not a whole number`}},
 		{"list not mapping", "instances:\n  - name: abc\n    qualys: [1]\n", []string{"instances[0].qualys: must be a mapping"}},
 		{"yaml syntax", "instances: [\n", []string{"parse YAML"}},
+		// A tab in the indentation is reported on its own line, not on
+		// the line of the value before it.
+		{"tab after a value", "instances:\n  - name: lab\n    qualys:\n      username: u\n\tpassword: p\n", []string{"parse YAML: line 5: found a tab character in the indentation; indent with spaces"}},
+		{"tab after a value, more spaces", "instances:\n  - name: lab\n    qualys:\n      username: u\n  \t  password: p\n", []string{"parse YAML: line 5: found a tab character"}},
+		{"tab before a key", "instances:\n  - name: lab\n    qualys:\n\t  apiUrl: x\n", []string{"parse YAML: yaml: line 4: found character that cannot start any token"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
