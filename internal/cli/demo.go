@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -134,8 +135,45 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	if rep.Failed() {
 		return withExitCode(ExitJobFailed, errors.New("the demo sync had failed steps"))
 	}
-	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; query it with: qgraph --db %s query 'FIND Host THAT HAS qualys_host_finding WITH open=true'\n", backend.Redact(opts.DSN), shellQuote(backend.Redact(opts.DSN)))
+	fmt.Fprintf(f.IO.Out, "\nThe graph is in %s; %s\n", backend.Redact(opts.DSN), queryHint(opts.DSN))
 	return nil
+}
+
+// queryHint returns the demo's closing hint: a query command over the
+// store at dsn that works as printed, yet shows no secret. A PostgreSQL
+// password (in the URL's user part or its password parameter) is left out
+// of the command, which then says where libpq-style clients read it from.
+func queryHint(dsn string) string {
+	const query = "query 'FIND Host THAT HAS qualys_host_finding WITH open=true'"
+	plain, removed := withoutPassword(dsn)
+	cmd := "qgraph --db " + shellQuote(plain) + " " + query
+	if removed {
+		return "query it with: " + cmd + " (with the password in PGPASSWORD or ~/.pgpass)"
+	}
+	return "query it with: " + cmd
+}
+
+// withoutPassword returns a PostgreSQL URL without its password, and
+// whether it had one; any other DSN is returned as it is.
+func withoutPassword(dsn string) (string, bool) {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn, false
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return backend.Redact(dsn), false // not reached: the store opened it
+	}
+	removed := false
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User, removed = url.User(u.User.Username()), true
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery, removed = q.Encode(), true
+	}
+	return u.String(), removed
 }
 
 // demoAPIURL is the API URL the demo instance reaches its simulator at,

@@ -65,3 +65,29 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoQueryHint checks that the demo's closing hint is a command that
+// works as printed over the same store and shows no password.
+func TestDemoQueryHint(t *testing.T) {
+	const query = " query 'FIND Host THAT HAS qualys_host_finding WITH open=true'"
+	const pgpass = " (with the password in PGPASSWORD or ~/.pgpass)"
+	cases := []struct{ dsn, want string }{
+		{"./qgraph-demo.db", "query it with: qgraph --db ./qgraph-demo.db" + query},
+		{"/tmp/my demo.db", "query it with: qgraph --db '/tmp/my demo.db'" + query},
+		{"sqlite:///tmp/d.db", "query it with: qgraph --db sqlite:///tmp/d.db" + query},
+		{"postgres://qg@db.example:5432/graph", "query it with: qgraph --db postgres://qg@db.example:5432/graph" + query},
+		{"postgres://qg:s3cret@db.example:5432/graph?sslmode=disable", "query it with: qgraph --db 'postgres://qg@db.example:5432/graph?sslmode=disable'" + query + pgpass},
+		{"postgresql://qg@db.example/graph?password=s3cret&sslmode=disable", "query it with: qgraph --db 'postgresql://qg@db.example/graph?sslmode=disable'" + query + pgpass},
+	}
+	for _, tc := range cases {
+		t.Run(tc.dsn, func(t *testing.T) {
+			got := queryHint(tc.dsn)
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+			if strings.Contains(got, "s3cret") || strings.Contains(got, "xxxxx") {
+				t.Errorf("the hint shows or masks a password: %s", got)
+			}
+		})
+	}
+}
