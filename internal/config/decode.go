@@ -158,7 +158,7 @@ func badEnvRef(value string, secret bool) string {
 				at = fmt.Sprintf("%q", value[i:i+end+1])
 			}
 		}
-		hint := "write ${NAME}, NAME made of letters, digits and _ (not starting with a digit)"
+		hint := "write ${NAME}: letters, digits and _, not starting with a digit"
 		if secret {
 			hint += `; a password holding "${" belongs in passwordFile`
 		}
