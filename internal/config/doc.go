@@ -7,7 +7,10 @@
 //
 // The file is YAML. Every scalar value may reference environment variables
 // as ${NAME}; a reference to an unset variable is an error, so a missing
-// secret is caught before any request is made. Unknown keys are errors, and
+// secret is caught before any request is made, and so is a "${" that does
+// not start a complete reference (a password holding "${" belongs in
+// passwordFile). LoadForListing reads the file without needing the
+// credentials, for commands that only show it. Unknown keys are errors, and
 // every error names the offending field by its path, for example
 // instances[0].qualys.vmdrFindingSeverities[2]: 7 is outside 1–5.
 //
