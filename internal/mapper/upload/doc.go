@@ -12,8 +12,17 @@
 // targetEntity, skipTargetCreation) that the mapper resolves.
 //
 // The file is streamed: objects are validated and staged batch by batch.
-// A file with any invalid object is rejected whole, and the error lists
-// every bad object by index (and line, for NDJSON) and field.
+// A file with any invalid object is rejected whole, and the error (an
+// *InvalidError) lists every problem of every bad object by index (and
+// line, for NDJSON) and field. A _key used twice among the entities, the
+// relationships or the mapped relationships of a file is a problem, as is
+// an integer beyond int64 (send it as a string). A file that cannot be read
+// as a whole (empty, cut short, not JSON, an unknown top-level field) is
+// rejected with a *FileError that gives the line and column.
+//
+// _fromEntityKey and _toEntityKey resolve in the upload's scope only; the
+// store drops a relationship whose end is not there, and Result.MissingEnds
+// names those ends.
 //
 // The package holds no state; Run may be called concurrently for different
 // scopes.

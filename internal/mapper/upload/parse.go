@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qgraph/qgraph/internal/graph"
 )
@@ -94,11 +97,15 @@ type item struct {
 	index   int
 	section string
 	line    int
+	// badJSON says why raw is not valid JSON (NDJSON lines only); raw is
+	// nil then.
+	badJSON string
 }
 
 // reader yields the raw objects of an upload file in order.
 type reader struct {
 	br   *bufio.Reader
+	pos  *tracker
 	dec  *json.Decoder
 	next func() (*item, error)
 }
@@ -106,30 +113,33 @@ type reader struct {
 // newReader sniffs the shape of the file from its first bytes.
 func newReader(r io.Reader) (*reader, error) {
 	rd := &reader{br: bufio.NewReaderSize(r, 1<<16)}
-	first, err := firstByte(rd.br)
+	rd.pos = newTracker(rd.br)
+	first, err := firstByte(rd.br, rd.pos)
 	if err == io.EOF {
-		return nil, errors.New("upload file is empty")
+		return nil, &FileError{Msg: "the file is empty; it must hold a JSON array, a JSON object or NDJSON objects"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read upload file: %w", err)
 	}
 	switch first {
 	case '[':
-		rd.dec = json.NewDecoder(rd.br)
+		rd.dec = json.NewDecoder(rd.pos)
 		if _, err := rd.dec.Token(); err != nil {
-			return nil, fmt.Errorf("read upload file: %w", err)
+			return nil, rd.pos.syntaxError(err, 0, "")
 		}
 		n := 0
 		rd.next = func() (*item, error) {
+			rd.pos.forget(rd.dec.InputOffset())
 			if !rd.dec.More() {
 				if _, err := rd.dec.Token(); err != nil {
-					return nil, syntaxErr(rd.dec, n, err)
+					return nil, rd.pos.syntaxError(err, n, "")
 				}
 				return nil, io.EOF
 			}
+			start := rd.dec.InputOffset()
 			var raw json.RawMessage
 			if err := rd.dec.Decode(&raw); err != nil {
-				return nil, syntaxErr(rd.dec, n, err)
+				return nil, rd.pos.valueError(err, n, "", start)
 			}
 			it := &item{raw: raw, index: n}
 			n++
@@ -138,7 +148,9 @@ func newReader(r io.Reader) (*reader, error) {
 	case '{':
 		return rd, rd.sniffObject()
 	default:
-		return nil, fmt.Errorf("upload file must hold a JSON array, a JSON object or NDJSON objects; it starts with %q", first)
+		line, col := rd.pos.at(rd.pos.end(), "")
+		return nil, &FileError{Line: line, Column: col,
+			Msg: fmt.Sprintf("the file must hold a JSON array, a JSON object or NDJSON objects; it starts with %q", first)}
 	}
 	return rd, nil
 }
@@ -165,7 +177,10 @@ func (rd *reader) sniffObject() error {
 var sections = []string{"entities", "relationships", "mappedRelationships"}
 
 func (rd *reader) ndjson() {
-	line := 0
+	// firstByte skipped the blank lines and the white space before the
+	// first object.
+	line := rd.pos.line - 1
+	firstLead := rd.pos.col - 1
 	n := 0
 	rd.next = func() (*item, error) {
 		for {
@@ -177,14 +192,20 @@ func (rd *reader) ndjson() {
 				return nil, fmt.Errorf("read upload file: %w", err)
 			}
 			line++
+			lead := utf8.RuneCount(b[:len(b)-len(bytes.TrimLeft(b, " \t\r\n"))])
+			if n == 0 {
+				lead += firstLead
+			}
 			b = bytes.TrimSpace(b)
 			if len(b) == 0 {
 				continue
 			}
 			it := &item{raw: append(json.RawMessage(nil), b...), index: n, line: line}
 			n++
-			if !json.Valid(b) {
+			var check json.RawMessage
+			if err := json.Unmarshal(b, &check); err != nil {
 				it.raw = nil
+				it.badJSON = describeLineError(lead, b, err)
 			}
 			return it, nil
 		}
@@ -192,45 +213,51 @@ func (rd *reader) ndjson() {
 }
 
 func (rd *reader) sectioned() error {
-	rd.dec = json.NewDecoder(rd.br)
+	rd.dec = json.NewDecoder(rd.pos)
 	if _, err := rd.dec.Token(); err != nil {
-		return fmt.Errorf("read upload file: %w", err)
+		return rd.pos.syntaxError(err, 0, "")
 	}
 	section := ""
 	n := 0
 	rd.next = func() (*item, error) {
 		for {
+			rd.pos.forget(rd.dec.InputOffset())
 			if section != "" {
 				if rd.dec.More() {
+					start := rd.dec.InputOffset()
 					var raw json.RawMessage
 					if err := rd.dec.Decode(&raw); err != nil {
-						return nil, syntaxErr(rd.dec, n, err)
+						return nil, rd.pos.valueError(err, n, section, start)
 					}
 					it := &item{raw: raw, index: n, section: section}
 					n++
 					return it, nil
 				}
 				if _, err := rd.dec.Token(); err != nil {
-					return nil, syntaxErr(rd.dec, n, err)
+					return nil, rd.pos.syntaxError(err, n, section)
 				}
 				section = ""
+				rd.pos.forget(rd.dec.InputOffset())
 			}
 			if !rd.dec.More() {
 				if _, err := rd.dec.Token(); err != nil {
-					return nil, syntaxErr(rd.dec, n, err)
+					return nil, rd.pos.syntaxError(err, n, section)
 				}
 				return nil, io.EOF
 			}
+			at := rd.dec.InputOffset()
 			tok, err := rd.dec.Token()
 			if err != nil {
-				return nil, syntaxErr(rd.dec, n, err)
+				return nil, rd.pos.syntaxError(err, n, section)
 			}
 			name, _ := tok.(string)
+			line, col := rd.pos.at(at, " \t\r\n,")
 			if !contains(sections, name) {
-				return nil, fmt.Errorf("upload file: unknown top-level field %q (expected %s)", name, strings.Join(sections, ", "))
+				return nil, &FileError{Line: line, Column: col,
+					Msg: fmt.Sprintf("unknown top-level field %q (expected %s)", name, strings.Join(sections, ", "))}
 			}
 			if tok, err := rd.dec.Token(); err != nil || tok != json.Delim('[') {
-				return nil, fmt.Errorf("upload file: %q must be an array", name)
+				return nil, &FileError{Line: line, Column: col, Err: err, Msg: fmt.Sprintf("%q must be an array", name)}
 			}
 			section, n = name, 0
 		}
@@ -247,17 +274,32 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func syntaxErr(dec *json.Decoder, n int, err error) error {
-	return fmt.Errorf("upload file is not valid JSON near byte %d (after %d objects): %w", dec.InputOffset(), n, err)
+// describeLineError says why an NDJSON line is not valid JSON and where:
+// lead is how many characters of white space the line starts with, b the
+// rest of it.
+func describeLineError(lead int, b []byte, err error) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Sprintf("not valid JSON: %v", err)
+	}
+	if se.Offset >= int64(len(b)) {
+		return fmt.Sprintf("not valid JSON: the line ends before the JSON value does (%v); one object must fit on one line", err)
+	}
+	col := lead + utf8.RuneCount(b[:max(se.Offset-1, 0)]) + 1
+	return fmt.Sprintf("not valid JSON at column %d: %v", col, err)
 }
 
-func firstByte(br *bufio.Reader) (byte, error) {
+// firstByte returns the first byte of the file that is neither white space
+// nor part of a byte order mark, leaving it unread, and accounts for the
+// bytes before it in pos.
+func firstByte(br *bufio.Reader, pos *tracker) (byte, error) {
 	for {
 		b, err := br.ReadByte()
 		if err != nil {
 			return 0, err
 		}
 		if b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == 0xEF || b == 0xBB || b == 0xBF {
+			pos.skipped(b)
 			continue
 		}
 		if err := br.UnreadByte(); err != nil {
@@ -273,17 +315,21 @@ func decode(it *item) (Object, []Problem) {
 		return Problem{Index: it.index, Section: it.section, Line: it.line, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if it.raw == nil {
-		return Object{}, []Problem{bad("", "not valid JSON")}
+		msg := it.badJSON
+		if msg == "" {
+			msg = "not valid JSON"
+		}
+		return Object{}, []Problem{bad("", "%s", msg)}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(it.raw, &fields); err != nil {
-		return Object{}, []Problem{bad("", "not a JSON object")}
+		return Object{}, []Problem{bad("", "not a JSON object but %s", describeJSON(it.raw))}
 	}
 	var probs []Problem
 	str := func(name string, required bool) string {
 		raw, ok := fields[name]
 		if !ok {
-			if required {
+			if required && !reported(probs, name) {
 				probs = append(probs, bad(name, "is required"))
 			}
 			return ""
@@ -306,6 +352,7 @@ func decode(it *item) (Object, []Problem) {
 	case "relationships":
 		if !isRel && !isMapping {
 			probs = append(probs, bad("_fromEntityKey", "is required for a relationship (or give a _mapping)"))
+			probs = append(probs, bad("_toEntityKey", "is required for a relationship (or give a _mapping)"))
 			isRel = true
 		}
 	case "mappedRelationships":
@@ -318,30 +365,24 @@ func decode(it *item) (Object, []Problem) {
 	case isMapping:
 		m, ps := decodeMapping(fields, bad)
 		probs = append(probs, ps...)
-		if len(probs) == 0 {
-			if err := graph.ValidateMappedRelationship(m); err != nil {
-				probs = append(probs, validationProblems(err, bad)...)
-			}
+		if err := graph.ValidateMappedRelationship(m); err != nil {
+			probs = addValidation(probs, validationProblems(err, bad))
 		}
 		return Object{Mapping: m}, probs
 	case isRel:
 		r := &graph.Relationship{Key: str("_key", true), Type: str("_type", true), Class: str("_class", true),
 			FromKey: str("_fromEntityKey", true), ToKey: str("_toEntityKey", true)}
 		r.Properties = properties(fields, &probs, bad, "_key", "_type", "_class", "_fromEntityKey", "_toEntityKey")
-		if len(probs) == 0 {
-			if err := graph.ValidateRelationship(r); err != nil {
-				probs = append(probs, validationProblems(err, bad)...)
-			}
+		if err := graph.ValidateRelationship(r); err != nil {
+			probs = addValidation(probs, validationProblems(err, bad))
 		}
 		return Object{Relationship: r}, probs
 	default:
 		e := &graph.Entity{Key: str("_key", true), Type: str("_type", true)}
 		e.Class = classes(fields, &probs, bad)
 		e.Properties = properties(fields, &probs, bad, "_key", "_type", "_class")
-		if len(probs) == 0 {
-			if err := graph.ValidateEntity(e); err != nil {
-				probs = append(probs, validationProblems(err, bad)...)
-			}
+		if err := graph.ValidateEntity(e); err != nil {
+			probs = addValidation(probs, validationProblems(err, bad))
 		}
 		return Object{Entity: e}, probs
 	}
@@ -380,6 +421,10 @@ func properties(fields map[string]json.RawMessage, probs *[]Problem, bad badFunc
 		if contains(skip, k) {
 			continue
 		}
+		if msg := checkValue(fields[k]); msg != "" {
+			*probs = append(*probs, bad(k, "%s", msg))
+			continue
+		}
 		v, err := graph.UnmarshalValue(fields[k])
 		if err != nil {
 			*probs = append(*probs, bad(k, "%v", err))
@@ -388,6 +433,50 @@ func properties(fields map[string]json.RawMessage, probs *[]Problem, bad badFunc
 		p[k] = v
 	}
 	return p
+}
+
+// addValidation adds the problems graph validation found to those decoding
+// found, leaving out the fields decoding already reported on (a missing
+// _key is not also too short; a _mapping that does not decode does not
+// also lack its parts).
+func addValidation(probs, more []Problem) []Problem {
+	var add []Problem
+	for _, p := range more {
+		if p.Field == "" || !reported(probs, p.Field) {
+			add = append(add, p)
+		}
+	}
+	return append(probs, add...)
+}
+
+// reported says whether probs already hold a problem of field or of a
+// field it is part of.
+func reported(probs []Problem, field string) bool {
+	for _, p := range probs {
+		if p.Field == field || p.Field != "" && strings.HasPrefix(field, p.Field+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// describeJSON names the kind of a JSON value for an error message.
+func describeJSON(raw json.RawMessage) string {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 // validationProblems turns graph validation errors into problems.
@@ -410,4 +499,56 @@ func validationProblems(err error, bad badFunc) []Problem {
 	}
 	walk(err)
 	return out
+}
+
+// checkValue finds what graph.UnmarshalValue would refuse or change in a
+// property value and says it in the file's terms: objects and nested arrays,
+// and integers beyond int64, which would silently become imprecise floats.
+// It returns "" for a value to hand on.
+func checkValue(raw json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return ""
+		}
+		if err != nil {
+			return "" // left to UnmarshalValue, which names the problem
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				if depth == 0 {
+					return "a property value cannot be an object; give its fields as properties of their own or send it as a JSON string"
+				}
+				return "an array may hold only strings, numbers, booleans and null, not objects"
+			case '[':
+				if depth > 0 {
+					return "an array may hold only strings, numbers, booleans and null, not arrays"
+				}
+				depth++
+			case ']':
+				depth--
+			}
+		case json.Number:
+			if msg := checkInteger(string(t)); msg != "" {
+				return msg
+			}
+		}
+	}
+}
+
+// checkInteger refuses an integer literal outside the int64 range.
+func checkInteger(n string) string {
+	if strings.ContainsAny(n, ".eE") {
+		return ""
+	}
+	if _, err := strconv.ParseInt(n, 10, 64); err != nil && errors.Is(err, strconv.ErrRange) {
+		return fmt.Sprintf("integer %s does not fit in 64 bits (%d to %d) and would lose precision; send it as a string, like \"%s\"",
+			n, int64(math.MinInt64), int64(math.MaxInt64), n)
+	}
+	return ""
 }

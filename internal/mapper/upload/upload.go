@@ -33,6 +33,22 @@ type Result struct {
 	Relationships int               `json:"relationships"`
 	Mappings      int               `json:"mappedRelationships"`
 	Sync          *store.SyncResult `json:"sync"`
+	// MissingEnds lists, for the relationships the store did not keep
+	// because an end does not exist (Sync.Dangling), the ends that are not
+	// entities of the file. _fromEntityKey and _toEntityKey name entities of
+	// the upload's own scope only; an end in another scope needs a _mapping.
+	MissingEnds []MissingEnd `json:"missingEnds,omitempty"`
+}
+
+// MissingEnd is an end of a relationship that is not an entity of the
+// upload's scope.
+type MissingEnd struct {
+	// Relationship is the relationship's _key.
+	Relationship string `json:"relationship"`
+	// Field is "_fromEntityKey" or "_toEntityKey".
+	Field string `json:"field"`
+	// Key is the _key the field names.
+	Key string `json:"key"`
 }
 
 // Run reads an upload file from r and syncs it into p.Scope. A file with
@@ -70,6 +86,7 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 		batch    store.Batch
 		problems []Problem
 		objects  int
+		keys     = newKeyIndex()
 	)
 	flush := func() error {
 		if len(batch.Entities)+len(batch.Relationships)+len(batch.Mappings) == 0 {
@@ -91,6 +108,7 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 		}
 		objects++
 		obj, probs := decode(it)
+		probs = append(probs, keys.add(it, obj)...)
 		if len(probs) > 0 {
 			problems = append(problems, probs...)
 			continue
@@ -119,7 +137,7 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 		return nil, &InvalidError{Problems: problems, Objects: objects}
 	}
 	if objects == 0 && p.Mode == store.Replace {
-		return nil, errors.New("upload file holds no objects; refusing to empty the scope (use --mode merge to upload nothing)")
+		return nil, &FileError{Msg: "the file holds no objects; refusing to empty the scope (use --mode merge to upload nothing)"}
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -130,5 +148,87 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 	}
 	committed = true
 	res.Sync = sr
+	res.MissingEnds = keys.missingEnds(sr.Dangling)
 	return res, nil
+}
+
+// where says where an object is in the file.
+type where struct {
+	index   int
+	section string
+	line    int
+}
+
+func (w where) String() string {
+	return Problem{Index: w.index, Section: w.section, Line: w.line}.where()
+}
+
+// keyIndex remembers the keys of a file's objects, to refuse a _key used
+// twice (the store would keep only the last object) and to name the ends of
+// relationships the store could not link.
+type keyIndex struct {
+	entities      map[string]where
+	relationships map[string]where
+	mappings      map[string]where
+	ends          map[string][2]string // relationship _key → from and to keys
+}
+
+func newKeyIndex() *keyIndex {
+	return &keyIndex{entities: map[string]where{}, relationships: map[string]where{},
+		mappings: map[string]where{}, ends: map[string][2]string{}}
+}
+
+// add records the key of obj, read from it, and returns a problem when an
+// earlier object of the same kind had it.
+func (k *keyIndex) add(it *item, obj Object) []Problem {
+	var (
+		seen map[string]where
+		key  string
+		kind string
+	)
+	switch {
+	case obj.Entity != nil:
+		seen, key, kind = k.entities, obj.Entity.Key, "an entity"
+	case obj.Relationship != nil:
+		seen, key, kind = k.relationships, obj.Relationship.Key, "a relationship"
+		if key != "" {
+			k.ends[key] = [2]string{obj.Relationship.FromKey, obj.Relationship.ToKey}
+		}
+	case obj.Mapping != nil:
+		seen, key, kind = k.mappings, obj.Mapping.Key, "a mapped relationship"
+	default:
+		return nil
+	}
+	if key == "" {
+		return nil
+	}
+	here := where{index: it.index, section: it.section, line: it.line}
+	first, dup := seen[key]
+	if !dup {
+		seen[key] = here
+		return nil
+	}
+	msg := fmt.Sprintf("%q is also the _key of %s; %s _key must be unique in the upload, or the last object would silently replace the first", key, first, kind)
+	if obj.Mapping != nil {
+		msg = fmt.Sprintf("%q (given, or built from the _mapping) is also the _key of %s; %s _key must be unique in the upload, or the last object would silently replace the first", key, first, kind)
+	}
+	return []Problem{{Index: it.index, Section: it.section, Line: it.line, Field: "_key", Msg: msg}}
+}
+
+// missingEnds names the ends of the dangling relationships that are not
+// entities of the file.
+func (k *keyIndex) missingEnds(dangling []string) []MissingEnd {
+	var out []MissingEnd
+	for _, rel := range dangling {
+		ends, ok := k.ends[rel]
+		if !ok {
+			continue
+		}
+		for i, field := range []string{"_fromEntityKey", "_toEntityKey"} {
+			if _, inFile := k.entities[ends[i]]; !inFile {
+				out = append(out, MissingEnd{Relationship: rel, Field: field, Key: ends[i]})
+			}
+		}
+	}
+	return out
 }

@@ -3,7 +3,10 @@ package upload
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -96,8 +99,91 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 			name:  "ndjson with lines",
 			input: ec2 + "\n\nnot json\n" + `{"_key": "rel-000000001", "_type": "a_b", "_class": "has", "_fromEntityKey": "x"}` + "\n",
 			want: []string{
-				"object 1 (line 3): not valid JSON",
+				"object 1 (line 3): not valid JSON at column 2: invalid character 'o' in literal null (expecting 'u')",
 				"object 2 (line 4): _toEntityKey: is required",
+				`object 2 (line 4): _class: relationship class "has" must be upper-case, like HAS`,
+			},
+		},
+		{
+			name: "ndjson syntax errors name line and column",
+			input: "\n\n" + ec2 + "\n" + `  {"_key": "valid-key-12345", "_type": "aws_instance" "_class": "Host"}` + "\n" +
+				`{"_key": "valid-key-12346", "_type": "aws_instance",` + "\n" + `"_class": "Host"}` + "\n",
+			want: []string{
+				"object 1 (line 4): not valid JSON at column 55: invalid character '\"' after object key:value pair",
+				"object 2 (line 5): not valid JSON: the line ends before the JSON value does (unexpected end of JSON input); one object must fit on one line",
+				"object 3 (line 6): not valid JSON at column 9: invalid character ':' after top-level value",
+			},
+		},
+		{
+			name: "every problem of an object",
+			input: `[{"_key": "valid-key-12345", "_class": "Host", "displayName": "a"},` +
+				`{"_key": "valid-key-12346", "_type": "aws_instance", "_class": "Host", "displayName": "a", "owner": {"team": "ops"}},` +
+				`{"_key": 12345678901, "_type": "aws_instance", "_class": 7, "name": "a", "displayName": "a", "tags": ["a", ["b"]]}]`,
+			want: []string{
+				"object 0: _type: is required",
+				"object 0: name: is required and must be a string",
+				"object 1: owner: a property value cannot be an object; give its fields as properties of their own or send it as a JSON string",
+				"object 1: name: is required and must be a string",
+				"object 2: _key: must be a string",
+				"object 2: _class: must be a string or an array of strings",
+				"object 2: tags: an array may hold only strings, numbers, booleans and null, not arrays",
+			},
+		},
+		{
+			name:  "relationships section without ends",
+			input: `{"relationships": [{"_key": "rel-000000001", "_type": "a_has_b", "_class": "HAS"}]}`,
+			want: []string{
+				"relationships[0]: _fromEntityKey: is required for a relationship (or give a _mapping)",
+				"relationships[0]: _toEntityKey: is required for a relationship (or give a _mapping)",
+			},
+		},
+		{
+			name:  "duplicate entity keys",
+			input: "[" + ec2 + "," + vpc + "," + strings.Replace(ec2, `"web-1"`, `"web-2"`, 2) + "]",
+			want: []string{
+				`object 2: _key: "arn:aws:ec2:us-east-1:123456789012:instance/i-1" is also the _key of object 0; an entity _key must be unique in the upload, or the last object would silently replace the first`,
+			},
+		},
+		{
+			name:  "duplicate relationship keys",
+			input: `{"entities": [` + ec2 + `,` + vpc + `], "relationships": [` + containsRel + `,` + containsRel + `]}`,
+			want: []string{
+				`relationships[1]: _key: "vpc-0123456789|containsRel|i-1" is also the _key of relationships[0]; a relationship _key must be unique in the upload, or the last object would silently replace the first`,
+			},
+		},
+		{
+			name:  "duplicate keys in ndjson, also of invalid objects",
+			input: `{"_key": "valid-key-12345", "_type": "aws_instance", "_class": "Host"}` + "\n" + `{"_key": "valid-key-12345", "_type": "aws_instance", "_class": "Host", "name": "b", "displayName": "b"}` + "\n",
+			want: []string{
+				"object 0 (line 1): name: is required and must be a string",
+				"object 0 (line 1): displayName: is required and must be a string",
+				`object 1 (line 2): _key: "valid-key-12345" is also the _key of object 0 (line 1); an entity _key must be unique in the upload, or the last object would silently replace the first`,
+			},
+		},
+		{
+			name:  "duplicate mapped relationship keys",
+			input: "[" + vpc + "," + mapped + "," + mapped + "]",
+			want: []string{
+				`object 2: _key: "vpc-0123456789|has|cve-2021-44228" (given, or built from the _mapping) is also the _key of object 1; a mapped relationship _key must be unique in the upload, or the last object would silently replace the first`,
+			},
+		},
+		{
+			name:  "capitalised types",
+			input: "[" + strings.Replace(ec2, `"aws_instance"`, `"Aws_Instance"`, 1) + "," + strings.Replace(mapped, `"cve"`, `"CVE"`, 1) + "]",
+			want: []string{
+				`object 0: _type: "Aws_Instance" must start with a lower-case letter (types are snake_case, like aws_instance; J1QL reads a capitalised name as a class)`,
+				`object 1: _mapping.targetEntity._type: "CVE" must start with a lower-case letter (types are snake_case, like aws_instance; J1QL reads a capitalised name as a class)`,
+			},
+		},
+		{
+			name: "integers beyond int64",
+			input: "[" + strings.Replace(ec2, `"cpu": 2.0`, `"big": 12345678901234567890, "low": -9223372036854775809, "ids": [1, 9223372036854775808]`, 1) + "," +
+				strings.Replace(mapped, `"severity": null`, `"severity": 99999999999999999999`, 1) + "]",
+			want: []string{
+				`object 0: big: integer 12345678901234567890 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "12345678901234567890"`,
+				`object 0: ids: integer 9223372036854775808 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "9223372036854775808"`,
+				`object 0: low: integer -9223372036854775809 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "-9223372036854775809"`,
+				`object 1: _mapping.targetEntity.severity: integer 99999999999999999999 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "99999999999999999999"`,
 			},
 		},
 		{
@@ -112,7 +198,15 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			st := openSQLite(t)
-			_, err := Run(t.Context(), st, strings.NewReader(c.input), Params{Scope: store.UploadScope("bad")})
+			stored := `[{"_key": "valid-key-99999", "_type": "aws_instance", "_class": "Host", "name": "old", "displayName": "old"}]`
+			if _, err := Run(t.Context(), st, strings.NewReader(stored), Params{Scope: store.UploadScope("bad")}); err != nil {
+				t.Fatalf("store the first upload: %v", err)
+			}
+			before, _, err := st.Counts(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(t.Context(), st, strings.NewReader(c.input), Params{Scope: store.UploadScope("bad")})
 			var ie *InvalidError
 			if !errors.As(err, &ie) {
 				t.Fatalf("Run error = %v, want *InvalidError", err)
@@ -124,12 +218,16 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
-			counts, _, err := st.Counts(t.Context())
+			after, _, err := st.Counts(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(counts) != 0 {
-				t.Errorf("store holds %v after a rejected upload", counts)
+			if !reflect.DeepEqual(after, before) {
+				t.Errorf("store holds %v after a rejected upload, %v before", after, before)
+			}
+			e, err := st.GetEntity(t.Context(), store.UploadScope("bad"), "valid-key-99999")
+			if err != nil || e.Properties["name"] != "old" {
+				t.Errorf("stored entity after a rejected upload: %+v, %v", e, err)
 			}
 		})
 	}
@@ -180,5 +278,90 @@ func TestDefaultMappingKey(t *testing.T) {
 		TargetEntity:     graph.Entity{Type: "web_app", Properties: graph.Properties{"name": "shop"}}}
 	if got, want := defaultMappingKey(m), "src-000001|scans|FORWARD:_type=web_app:name=shop"; got != want {
 		t.Errorf("key = %q, want %q", got, want)
+	}
+}
+
+func TestRunFileErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		input      string
+		line, col  int // 0: no place
+		wantSubstr string
+	}{
+		{"empty", "", 0, 0, "the file is empty"},
+		{"only white space", " \n\t\n", 0, 0, "the file is empty"},
+		{"no objects", "[]", 0, 0, "holds no objects; refusing to empty the scope"},
+		{"not json", "\n  hello", 2, 3, `it starts with 'h'`},
+		{"truncated array", `[{"_key":"valid-key-00001"`, 1, 27, "ends inside an object or array (after 0 objects); is it cut short?"},
+		{"truncated after objects", "[\n" + vpc + ",\n" + `{"_key": "vpé`, 3, 14, "after 1 objects"},
+		{"syntax error deep in a value", "[\n" + vpc + ",\n" + `{"_key": "vpc-é", "a": [1, 2,, 3]}]`, 3, 30, "invalid character ',' looking for beginning of value (after 1 objects)"},
+		{"syntax error in a later section", `{"entities": [` + vpc + "],\n" + `"relationships": [{"_key": tru}]}`, 2, 31, "invalid character '}' in literal true"},
+		{"syntax error on a later line", "[\n" + vpc + ",\n  {\"b\": x}]", 3, 9, "not valid JSON: invalid character 'x' looking for beginning of value (after 1 objects)"},
+		{"missing comma", "[" + vpc + " " + vpc + "]", 1, len(vpc) + 3, "expected comma after array element"},
+		{"unknown top-level field", "{\"entities\": [" + vpc + "],\n  \"things\": []}", 2, 3, `unknown top-level field "things" (expected entities, relationships, mappedRelationships)`},
+		{"section not an array", `{"entities": {}}`, 1, 2, `"entities" must be an array`},
+		{"truncated sections", `{"entities": [` + vpc, 1, len(vpc) + 15, `ends inside an object or array (after 1 objects of "entities")`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			st := openSQLite(t)
+			_, err := Run(t.Context(), st, strings.NewReader(c.input), Params{Scope: store.UploadScope("f")})
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Run error = %v (%T), want a *FileError", err, err)
+			}
+			if fe.Line != c.line || fe.Column != c.col || !strings.Contains(fe.Msg, c.wantSubstr) {
+				t.Errorf("error at %d:%d %q, want %d:%d and %q", fe.Line, fe.Column, fe.Msg, c.line, c.col, c.wantSubstr)
+			}
+			if c.line > 0 && !strings.Contains(err.Error(), fmt.Sprintf("line %d, column %d: ", c.line, c.col)) {
+				t.Errorf("error %q does not name line and column", err)
+			}
+		})
+	}
+}
+
+func TestRunKeepsInt64Integers(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	in := strings.Replace(ec2, `"cpu": 2.0`, `"max": 9223372036854775807, "min": -9223372036854775808, "float": 12345678901234567890.0, "exp": 1e20, "ids": [1, 2]`, 1)
+	if _, err := Run(t.Context(), st, strings.NewReader(in), Params{Scope: store.UploadScope("ints")}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	e, err := st.GetEntity(t.Context(), store.UploadScope("ints"), "arn:aws:ec2:us-east-1:123456789012:instance/i-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"max": int64(math.MaxInt64), "min": int64(math.MinInt64), "float": 12345678901234567890.0, "exp": 1e20, "ids": []any{int64(1), int64(2)}}
+	for k, v := range want {
+		if !reflect.DeepEqual(e.Properties[k], v) {
+			t.Errorf("%s = %#v, want %#v", k, e.Properties[k], v)
+		}
+	}
+}
+
+func TestRunNamesMissingEnds(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	other := `[{"_key": "valid-key-30002", "_type": "aws_instance", "_class": "Host", "name": "b", "displayName": "b"}]`
+	if _, err := Run(t.Context(), st, strings.NewReader(other), Params{Scope: store.UploadScope("bscope")}); err != nil {
+		t.Fatal(err)
+	}
+	in := `{"entities": [` + vpc + `], "relationships": [` + containsRel + `,` +
+		`{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_instance", "_class": "HAS", "_fromEntityKey": "vpc-0123456789", "_toEntityKey": "valid-key-30002"}]}`
+	res, err := Run(t.Context(), st, strings.NewReader(in), Params{Scope: store.UploadScope("dang")})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Sync.DanglingCount != 2 {
+		t.Fatalf("dangling = %d %v, want 2", res.Sync.DanglingCount, res.Sync.Dangling)
+	}
+	want := []MissingEnd{
+		{Relationship: "rel-dangling-0001", Field: "_toEntityKey", Key: "valid-key-30002"},
+		{Relationship: "vpc-0123456789|containsRel|i-1", Field: "_toEntityKey", Key: "arn:aws:ec2:us-east-1:123456789012:instance/i-1"},
+	}
+	if !reflect.DeepEqual(res.MissingEnds, want) {
+		t.Errorf("missing ends = %+v, want %+v", res.MissingEnds, want)
 	}
 }
