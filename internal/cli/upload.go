@@ -109,8 +109,11 @@ func uploadRun(ctx context.Context, opts *UploadOptions) error {
 	defer st.Close()
 	res, err := upload.Run(ctx, st, in, upload.Params{Scope: store.UploadScope(name), Mode: mode})
 	if err != nil {
-		var ie *upload.InvalidError
-		if errors.As(err, &ie) {
+		var (
+			ie *upload.InvalidError
+			fe *upload.FileError
+		)
+		if errors.As(err, &ie) || errors.As(err, &fe) {
 			return withExitCode(ExitUsage, err)
 		}
 		return fmt.Errorf("upload %s: %w", opts.File, err)
@@ -155,8 +158,7 @@ func printUpload(w io.Writer, res *upload.Result, rep *mapper.Report) error {
 		section("relationship", res.Sync.Relationships)
 		section("mapping", res.Sync.Mappings)
 		if res.Sync.DanglingCount > 0 {
-			fmt.Fprintf(&b, "  %d relationships were not stored because an end does not exist (e.g. %s)\n",
-				res.Sync.DanglingCount, strings.Join(res.Sync.Dangling[:min(3, len(res.Sync.Dangling))], ", "))
+			printDangling(&b, res)
 		}
 	}
 	fmt.Fprintf(&b, "Mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted, %d rule evaluations\n",
@@ -164,4 +166,25 @@ func printUpload(w io.Writer, res *upload.Result, rep *mapper.Report) error {
 		rep.PlaceholdersCreated, rep.PlaceholdersDeleted, rep.RulesEvaluated)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// printDangling says which relationships the store dropped because an end
+// is not an entity of the upload's scope, naming the missing ends, and how
+// to link to an entity of another scope.
+func printDangling(b *strings.Builder, res *upload.Result) {
+	fmt.Fprintf(b, "  %d relationships were not stored because an end was not found in this upload's scope %s:\n",
+		res.Sync.DanglingCount, res.Scope)
+	const listed = 3
+	if len(res.MissingEnds) > 0 {
+		for _, m := range res.MissingEnds[:min(listed, len(res.MissingEnds))] {
+			fmt.Fprintf(b, "    %s: %s %q is not an entity of %s\n", m.Relationship, m.Field, m.Key, res.Scope)
+		}
+		if len(res.MissingEnds) > listed {
+			fmt.Fprintf(b, "    … and %d more missing ends\n", len(res.MissingEnds)-listed)
+		}
+	} else {
+		fmt.Fprintf(b, "    e.g. %s\n", strings.Join(res.Sync.Dangling[:min(listed, len(res.Sync.Dangling))], ", "))
+	}
+	b.WriteString("  _fromEntityKey and _toEntityKey name entities of the same upload scope; " +
+		"to link to an entity of another scope, give the relationship a _mapping instead\n")
 }

@@ -52,6 +52,19 @@ func TestUploadCommand(t *testing.T) {
 		{"stdin merge as json", []string{"upload", "-", "--scope", "intel", "--mode", "merge", "--format", "json"}, data, ExitOK, `"scope": "upload:intel"`, ""},
 		{"bad mode", []string{"upload", file, "--mode", "append"}, "", ExitUsage, "", "expected replace or merge"},
 		{"invalid object", []string{"upload", "-", "--scope", "bad"}, `{"_key": "x", "_type": "aws_instance", "_class": "Host"}`, ExitUsage, "", "object 0 (line 1): _key"},
+		{"truncated file", []string{"upload", "-", "--scope", "bad"}, `[{"_key":"valid-key-00001"`, ExitUsage, "", "line 1, column 27: not valid JSON: the file ends inside an object or array"},
+		{"unknown top-level field", []string{"upload", "-", "--scope", "bad"}, `{"entities": [], "hosts": []}`, ExitUsage, "", `line 1, column 18: unknown top-level field "hosts"`},
+		{"empty file", []string{"upload", "-", "--scope", "bad"}, "", ExitUsage, "", "the file is empty"},
+		{"no objects", []string{"upload", "-", "--scope", "bad"}, "[]", ExitUsage, "", "holds no objects"},
+		{"duplicate key", []string{"upload", "-", "--scope", "bad"}, "[" + uploadEntity("valid-key-12345", "aws_instance") + "," + uploadEntity("valid-key-12345", "aws_instance") + "]", ExitUsage, "",
+			`object 1: _key: "valid-key-12345" is also the _key of object 0`},
+		{"capitalised type", []string{"upload", "-", "--scope", "bad"}, uploadEntity("valid-key-12345", "Aws_Instance"), ExitUsage, "",
+			`object 0 (line 1): _type: "Aws_Instance" must start with a lower-case letter`},
+		{"relationship to another scope", []string{"upload", "-", "--scope", "dang"},
+			`{"entities": [` + uploadEntity("valid-key-30001", "aws_vpc") + `], "relationships": [{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_threat", "_class": "HAS", "_fromEntityKey": "valid-key-30001", "_toEntityKey": "intel-000000001"}]}`,
+			ExitOK, "1 relationships were not stored because an end was not found in this upload's scope upload:dang:\n" +
+				"    rel-dangling-0001: _toEntityKey \"intel-000000001\" is not an entity of upload:dang\n" +
+				"  _fromEntityKey and _toEntityKey name entities of the same upload scope; to link to an entity of another scope, give the relationship a _mapping instead\n", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -61,4 +74,9 @@ func TestUploadCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// uploadEntity renders a valid upload entity of type typ.
+func uploadEntity(key, typ string) string {
+	return `{"_key": "` + key + `", "_type": "` + typ + `", "_class": "Host", "name": "a", "displayName": "a"}`
 }
