@@ -20,9 +20,16 @@
 // as a whole (empty, cut short, not JSON, an unknown top-level field) is
 // rejected with a *FileError that gives the line and column.
 //
-// _fromEntityKey and _toEntityKey resolve in the upload's scope only; the
-// store drops a relationship whose end is not there, and Result.MissingEnds
-// names those ends.
+// A property whose name ends in On (createdOn; not tag.*) holds a date:
+// epoch milliseconds, or an ISO 8601 time with a zone or a date, which is
+// stored as epoch milliseconds; any other string is a problem.
+//
+// _fromEntityKey and _toEntityKey resolve in the upload's scope only. In
+// Replace mode the file is the scope's whole content, so a relationship
+// whose end is not an entity of the file is a problem that rejects the
+// file. In Merge mode an end may also be an entity stored in the scope
+// before; the store drops a relationship whose end is in neither, and
+// Result.MissingEnds names those ends.
 //
 // The package holds no state; Run may be called concurrently for different
 // scopes.

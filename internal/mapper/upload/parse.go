@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/qgraph/qgraph/internal/graph"
@@ -29,6 +30,9 @@ type Problem struct {
 	// Field is the offending field, "" when the object as a whole is wrong.
 	Field string `json:"field,omitempty"`
 	Msg   string `json:"message"`
+	// seq is the position of the object in the whole file, to list the
+	// problems in file order.
+	seq int
 }
 
 func (p Problem) where() string {
@@ -97,6 +101,8 @@ type item struct {
 	index   int
 	section string
 	line    int
+	// seq is the 0-based position of the object in the whole file.
+	seq int
 	// badJSON says why raw is not valid JSON (NDJSON lines only); raw is
 	// nil then.
 	badJSON string
@@ -312,7 +318,7 @@ func firstByte(br *bufio.Reader, pos *tracker) (byte, error) {
 // decode turns one raw object into a graph object; problems name fields.
 func decode(it *item) (Object, []Problem) {
 	bad := func(field, format string, args ...any) Problem {
-		return Problem{Index: it.index, Section: it.section, Line: it.line, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return Problem{Index: it.index, Section: it.section, Line: it.line, Field: field, Msg: fmt.Sprintf(format, args...), seq: it.seq}
 	}
 	if it.raw == nil {
 		msg := it.badJSON
@@ -429,6 +435,13 @@ func properties(fields map[string]json.RawMessage, probs *[]Problem, bad badFunc
 		if err != nil {
 			*probs = append(*probs, bad(k, "%v", err))
 			continue
+		}
+		if isDateName(k) {
+			var msg string
+			if v, msg = dateValue(v); msg != "" {
+				*probs = append(*probs, bad(k, "%s", msg))
+				continue
+			}
 		}
 		p[k] = v
 	}
@@ -551,4 +564,60 @@ func checkInteger(n string) string {
 			n, int64(math.MinInt64), int64(math.MaxInt64), n)
 	}
 	return ""
+}
+
+// isDateName reports whether a property holds a date by the data model's
+// convention: its name ends in On after at least one other character
+// (createdOn, lastSeenOn). Tags are free text copied from other systems and
+// are left alone.
+func isDateName(name string) bool {
+	return len(name) > 2 && strings.HasSuffix(name, "On") && !strings.HasPrefix(name, "tag.")
+}
+
+// dateValue checks the value of a date property: a date is a number of
+// epoch milliseconds. An ISO 8601 time string with a time zone
+// (2024-05-01T12:00:00Z, 2024-05-01T14:00:00.5+02:00) or a date
+// (2024-05-01, midnight UTC) becomes epoch milliseconds; any other string
+// is refused with a message. Numbers, booleans and null are kept; the
+// strings of an array are treated one by one.
+func dateValue(v any) (any, string) {
+	switch x := v.(type) {
+	case string:
+		ms, ok := parseDate(x)
+		if !ok {
+			return nil, fmt.Sprintf("%q is not a date; a property whose name ends in On holds a date: "+
+				"epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone "+
+				"(2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date", x)
+		}
+		return ms, ""
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			s, isString := e.(string)
+			if !isString {
+				out[i] = e
+				continue
+			}
+			ms, ok := parseDate(s)
+			if !ok {
+				return nil, fmt.Sprintf("element %d: %q is not a date; a property whose name ends in On holds dates: "+
+					"epoch milliseconds as numbers (1714564800000) or ISO 8601 times with a time zone "+
+					"(2024-05-01T12:00:00Z) or dates (2024-05-01); rename the property if it does not hold dates", i, s)
+			}
+			out[i] = ms
+		}
+		return out, ""
+	}
+	return v, ""
+}
+
+// parseDate reads an RFC 3339 time (ISO 8601 with a time zone) or an ISO
+// 8601 calendar date as epoch milliseconds.
+func parseDate(s string) (int64, bool) {
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMilli(), true
+		}
+	}
+	return 0, false
 }

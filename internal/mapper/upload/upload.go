@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/qgraph/qgraph/internal/store"
@@ -34,9 +35,11 @@ type Result struct {
 	Mappings      int               `json:"mappedRelationships"`
 	Sync          *store.SyncResult `json:"sync"`
 	// MissingEnds lists, for the relationships the store did not keep
-	// because an end does not exist (Sync.Dangling), the ends that are not
-	// entities of the file. _fromEntityKey and _toEntityKey name entities of
-	// the upload's own scope only; an end in another scope needs a _mapping.
+	// because an end does not exist (Sync.Dangling), the ends that are
+	// neither entities of the file nor live entities of the scope. Only a
+	// Merge upload can have them: Replace rejects such a file. _fromEntityKey
+	// and _toEntityKey name entities of the upload's own scope only; an end
+	// in another scope needs a _mapping.
 	MissingEnds []MissingEnd `json:"missingEnds,omitempty"`
 }
 
@@ -106,6 +109,7 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 		if err != nil {
 			return nil, err
 		}
+		it.seq = objects
 		objects++
 		obj, probs := decode(it)
 		probs = append(probs, keys.add(it, obj)...)
@@ -133,6 +137,10 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 			}
 		}
 	}
+	if p.Mode == store.Replace {
+		problems = append(problems, keys.unknownEnds()...)
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].seq < problems[j].seq })
+	}
 	if len(problems) > 0 {
 		return nil, &InvalidError{Problems: problems, Objects: objects}
 	}
@@ -148,7 +156,9 @@ func Run(ctx context.Context, st store.Store, r io.Reader, p Params) (*Result, e
 	}
 	committed = true
 	res.Sync = sr
-	res.MissingEnds = keys.missingEnds(sr.Dangling)
+	if res.MissingEnds, err = keys.missingEnds(ctx, st, p.Scope, sr.Dangling); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -157,6 +167,7 @@ type where struct {
 	index   int
 	section string
 	line    int
+	seq     int
 }
 
 func (w where) String() string {
@@ -171,6 +182,13 @@ type keyIndex struct {
 	relationships map[string]where
 	mappings      map[string]where
 	ends          map[string][2]string // relationship _key → from and to keys
+	rels          []relEnds            // the relationships, in file order
+}
+
+// relEnds is where a relationship is in the file and the keys of its ends.
+type relEnds struct {
+	at       where
+	from, to string
 }
 
 func newKeyIndex() *keyIndex {
@@ -194,6 +212,8 @@ func (k *keyIndex) add(it *item, obj Object) []Problem {
 		if key != "" {
 			k.ends[key] = [2]string{obj.Relationship.FromKey, obj.Relationship.ToKey}
 		}
+		k.rels = append(k.rels, relEnds{at: where{index: it.index, section: it.section, line: it.line, seq: it.seq},
+			from: obj.Relationship.FromKey, to: obj.Relationship.ToKey})
 	case obj.Mapping != nil:
 		seen, key, kind = k.mappings, obj.Mapping.Key, "a mapped relationship"
 	default:
@@ -202,7 +222,7 @@ func (k *keyIndex) add(it *item, obj Object) []Problem {
 	if key == "" {
 		return nil
 	}
-	here := where{index: it.index, section: it.section, line: it.line}
+	here := where{index: it.index, section: it.section, line: it.line, seq: it.seq}
 	first, dup := seen[key]
 	if !dup {
 		seen[key] = here
@@ -212,12 +232,37 @@ func (k *keyIndex) add(it *item, obj Object) []Problem {
 	if obj.Mapping != nil {
 		msg = fmt.Sprintf("%q (given, or built from the _mapping) is also the _key of %s; %s _key must be unique in the upload, or the last object would silently replace the first", key, first, kind)
 	}
-	return []Problem{{Index: it.index, Section: it.section, Line: it.line, Field: "_key", Msg: msg}}
+	return []Problem{{Index: it.index, Section: it.section, Line: it.line, Field: "_key", Msg: msg, seq: it.seq}}
 }
 
-// missingEnds names the ends of the dangling relationships that are not
-// entities of the file.
-func (k *keyIndex) missingEnds(dangling []string) []MissingEnd {
+// unknownEnds returns a problem for each end of a relationship that names
+// no entity of the file. In Replace mode the file is the whole scope, so
+// such a relationship could never be stored. An end left empty is already
+// a problem of its own.
+func (k *keyIndex) unknownEnds() []Problem {
+	var out []Problem
+	for _, r := range k.rels {
+		for _, end := range []struct{ field, key string }{{"_fromEntityKey", r.from}, {"_toEntityKey", r.to}} {
+			if end.key == "" {
+				continue
+			}
+			if _, ok := k.entities[end.key]; ok {
+				continue
+			}
+			out = append(out, Problem{Index: r.at.index, Section: r.at.section, Line: r.at.line, Field: end.field, seq: r.at.seq,
+				Msg: fmt.Sprintf("%q is not the _key of an entity of the file; in replace mode the file is the scope's whole content, "+
+					"so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; "+
+					"to link to an entity uploaded earlier into this scope, use --mode merge)", end.key)})
+		}
+	}
+	return out
+}
+
+// missingEnds names the ends of the dangling relationships that are
+// neither entities of the file nor live entities of the scope (in Merge
+// mode an end may be an entity stored before). The store lists at most 100
+// dangling relationships, so this looks up at most 200 entities.
+func (k *keyIndex) missingEnds(ctx context.Context, st store.Store, scope string, dangling []string) ([]MissingEnd, error) {
 	var out []MissingEnd
 	for _, rel := range dangling {
 		ends, ok := k.ends[rel]
@@ -225,10 +270,19 @@ func (k *keyIndex) missingEnds(dangling []string) []MissingEnd {
 			continue
 		}
 		for i, field := range []string{"_fromEntityKey", "_toEntityKey"} {
-			if _, inFile := k.entities[ends[i]]; !inFile {
-				out = append(out, MissingEnd{Relationship: rel, Field: field, Key: ends[i]})
+			if _, inFile := k.entities[ends[i]]; inFile {
+				continue
 			}
+			e, err := st.GetEntity(ctx, scope, ends[i])
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return nil, fmt.Errorf("look up end %s of dropped relationship %s: %w", ends[i], rel, err)
+			case !e.Deleted:
+				continue
+			}
+			out = append(out, MissingEnd{Relationship: rel, Field: field, Key: ends[i]})
 		}
 	}
-	return out
+	return out, nil
 }

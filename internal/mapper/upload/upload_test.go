@@ -102,6 +102,7 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 				"object 1 (line 3): not valid JSON at column 2: invalid character 'o' in literal null (expecting 'u')",
 				"object 2 (line 4): _toEntityKey: is required",
 				`object 2 (line 4): _class: relationship class "has" must be upper-case, like HAS`,
+				`object 2 (line 4): _fromEntityKey: "x" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; to link to an entity uploaded earlier into this scope, use --mode merge)`,
 			},
 		},
 		{
@@ -184,6 +185,43 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 				`object 0: ids: integer 9223372036854775808 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "9223372036854775808"`,
 				`object 0: low: integer -9223372036854775809 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "-9223372036854775809"`,
 				`object 1: _mapping.targetEntity.severity: integer 99999999999999999999 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "99999999999999999999"`,
+			},
+		},
+		{
+			name: "relationships whose ends are not entities of the file",
+			input: `{"relationships": [` + containsRel + `,` +
+				`{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_instance", "_class": "HAS", "_fromEntityKey": "vpc-0123456789", "_toEntityKey": "valid-key-99999"}], ` +
+				`"entities": [` + vpc + `, {"_key": "valid-key-12345", "_type": "aws_instance", "_class": "Host"}]}`,
+			want: []string{
+				`relationships[0]: _toEntityKey: "arn:aws:ec2:us-east-1:123456789012:instance/i-1" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; to link to an entity uploaded earlier into this scope, use --mode merge)`,
+				`relationships[1]: _toEntityKey: "valid-key-99999" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; to link to an entity uploaded earlier into this scope, use --mode merge)`,
+				"entities[1]: name: is required and must be a string",
+				"entities[1]: displayName: is required and must be a string",
+			},
+		},
+		{
+			name: "missing ends in file order, both ends, an invalid entity still counts as present",
+			input: `{"_key": "rel-dangling-0002", "_type": "a_has_b", "_class": "has", "_fromEntityKey": "nowhere-00001", "_toEntityKey": "nowhere-00002"}` + "\n" +
+				`{"_key": "valid-key-12345", "_type": "aws_instance", "_class": "Host"}` + "\n" +
+				`{"_key": "rel-000000003", "_type": "a_has_b", "_class": "HAS", "_fromEntityKey": "valid-key-12345", "_toEntityKey": "valid-key-12345"}` + "\n",
+			want: []string{
+				`object 0 (line 1): _class: relationship class "has" must be upper-case, like HAS`,
+				`object 0 (line 1): _fromEntityKey: "nowhere-00001" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; to link to an entity uploaded earlier into this scope, use --mode merge)`,
+				`object 0 (line 1): _toEntityKey: "nowhere-00002" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so both ends must be entities of the file (to link to an entity of another scope, give the relationship a _mapping; to link to an entity uploaded earlier into this scope, use --mode merge)`,
+				"object 1 (line 2): name: is required and must be a string",
+				"object 1 (line 2): displayName: is required and must be a string",
+			},
+		},
+		{
+			name: "dates that are not dates",
+			input: "[" + strings.Replace(ec2, `"cpu": 2.0`, `"createdOn": "yesterday", "scannedOn": [1714564800000, "2024-13-01"], "updatedOn": "1714564800000", "lastSeenOn": "2024-05-01T12:00:00"`, 1) + "," +
+				strings.Replace(mapped, `"severity": null`, `"severity": null, "publishedOn": "soon"`, 1) + "]",
+			want: []string{
+				`object 0: createdOn: "yesterday" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
+				`object 0: lastSeenOn: "2024-05-01T12:00:00" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
+				`object 0: scannedOn: element 1: "2024-13-01" is not a date; a property whose name ends in On holds dates: epoch milliseconds as numbers (1714564800000) or ISO 8601 times with a time zone (2024-05-01T12:00:00Z) or dates (2024-05-01); rename the property if it does not hold dates`,
+				`object 0: updatedOn: "1714564800000" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
+				`object 1: _mapping.targetEntity.publishedOn: "soon" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
 			},
 		},
 		{
@@ -348,20 +386,53 @@ func TestRunNamesMissingEnds(t *testing.T) {
 	if _, err := Run(t.Context(), st, strings.NewReader(other), Params{Scope: store.UploadScope("bscope")}); err != nil {
 		t.Fatal(err)
 	}
+	// An entity stored before in the scope is a valid end in merge mode.
+	if _, err := Run(t.Context(), st, strings.NewReader(`[{"_key": "valid-key-30003", "_type": "aws_instance", "_class": "Host", "name": "c", "displayName": "c"}]`),
+		Params{Scope: store.UploadScope("dang")}); err != nil {
+		t.Fatal(err)
+	}
 	in := `{"entities": [` + vpc + `], "relationships": [` + containsRel + `,` +
-		`{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_instance", "_class": "HAS", "_fromEntityKey": "vpc-0123456789", "_toEntityKey": "valid-key-30002"}]}`
-	res, err := Run(t.Context(), st, strings.NewReader(in), Params{Scope: store.UploadScope("dang")})
+		`{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_instance", "_class": "HAS", "_fromEntityKey": "vpc-0123456789", "_toEntityKey": "valid-key-30002"},` +
+		`{"_key": "rel-stored-end-01", "_type": "aws_vpc_has_instance", "_class": "HAS", "_fromEntityKey": "vpc-0123456789", "_toEntityKey": "valid-key-30003"},` +
+		`{"_key": "rel-dangling-0002", "_type": "aws_instance_has_instance", "_class": "HAS", "_fromEntityKey": "valid-key-30003", "_toEntityKey": "nowhere-00001"}]}`
+	res, err := Run(t.Context(), st, strings.NewReader(in), Params{Scope: store.UploadScope("dang"), Mode: store.Merge})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Sync.DanglingCount != 2 {
-		t.Fatalf("dangling = %d %v, want 2", res.Sync.DanglingCount, res.Sync.Dangling)
+	if res.Sync.DanglingCount != 3 {
+		t.Fatalf("dangling = %d %v, want 3", res.Sync.DanglingCount, res.Sync.Dangling)
 	}
 	want := []MissingEnd{
 		{Relationship: "rel-dangling-0001", Field: "_toEntityKey", Key: "valid-key-30002"},
+		{Relationship: "rel-dangling-0002", Field: "_toEntityKey", Key: "nowhere-00001"},
 		{Relationship: "vpc-0123456789|containsRel|i-1", Field: "_toEntityKey", Key: "arn:aws:ec2:us-east-1:123456789012:instance/i-1"},
 	}
 	if !reflect.DeepEqual(res.MissingEnds, want) {
 		t.Errorf("missing ends = %+v, want %+v", res.MissingEnds, want)
+	}
+	if _, err := st.GetRelationship(t.Context(), store.UploadScope("dang"), "rel-stored-end-01"); err != nil {
+		t.Errorf("relationship to an entity stored before: %v", err)
+	}
+}
+
+func TestRunStoresDatesAsEpochMillis(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	in := strings.Replace(ec2, `"cpu": 2.0`, `"createdOn": "2024-05-01T12:00:00Z", "updatedOn": "2024-05-01T14:00:00.5+02:00", "firstSeenOn": "2024-05-01", `+
+		`"lastSeenOn": 1714564800000, "scannedOn": ["2024-05-01", 5, null], "closedOn": null, "tag.TurnedOn": "yes", "On": "x"`, 1)
+	if _, err := Run(t.Context(), st, strings.NewReader(in), Params{Scope: store.UploadScope("dates")}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	e, err := st.GetEntity(t.Context(), store.UploadScope("dates"), "arn:aws:ec2:us-east-1:123456789012:instance/i-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"createdOn": int64(1714564800000), "updatedOn": int64(1714564800500), "firstSeenOn": int64(1714521600000),
+		"lastSeenOn": int64(1714564800000), "scannedOn": []any{int64(1714521600000), int64(5), nil}, "closedOn": nil,
+		"tag.TurnedOn": "yes", "On": "x"}
+	for k, v := range want {
+		if !reflect.DeepEqual(e.Properties[k], v) {
+			t.Errorf("%s = %#v, want %#v", k, e.Properties[k], v)
+		}
 	}
 }
