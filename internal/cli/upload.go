@@ -42,8 +42,12 @@ func newUploadCmd(f *Factory) *cobra.Command {
 		Long: "upload reads entities (_key, _type, _class and properties), relationships (_fromEntityKey/_toEntityKey) " +
 			"and mapped relationships (_mapping) from FILE (\"-\" for standard input) into the scope upload:NAME, then " +
 			"resolves mapped relationships and mapping rules, so an uploaded entity adopts the placeholder with its " +
-			"_type and _key. --mode replace (the default) makes the scope equal to the file; merge only creates and " +
-			"updates. A file with any invalid object is rejected whole, listing every bad object by index and field. " +
+			"_type and _key. --mode replace (the default) makes the scope equal to the file, so both ends of each " +
+			"relationship must be entities of the file; merge only creates and updates, an end may also be an entity " +
+			"stored in the scope before, and a relationship whose end is in neither is not stored and is listed. " +
+			"A file with any invalid object is rejected whole (exit 2), listing every bad object by index and field. " +
+			"A property whose name ends in On (createdOn) is a date: epoch milliseconds, or an ISO 8601 time with a " +
+			"time zone or a date, stored as epoch milliseconds. " +
 			"With --config, the mapping rules are the default ones plus the file's mappingRules (only that section is " +
 			"read, so the instances' secrets need not be set), and a rule removed from the file loses its relationships; " +
 			"without it, the rules the mapper last ran with (by sync or upload) stay in force.",
@@ -169,10 +173,11 @@ func printUpload(w io.Writer, res *upload.Result, rep *mapper.Report) error {
 }
 
 // printDangling says which relationships the store dropped because an end
-// is not an entity of the upload's scope, naming the missing ends, and how
-// to link to an entity of another scope.
+// is not an entity of the upload's scope (only a merge upload can have
+// them), naming the missing ends, and how to link to an entity of another
+// scope.
 func printDangling(b *strings.Builder, res *upload.Result) {
-	fmt.Fprintf(b, "  %d relationships were not stored because an end was not found in this upload's scope %s:\n",
+	fmt.Fprintf(b, "  %d relationships were not stored because an end is neither an entity of the file nor stored in this upload's scope %s:\n",
 		res.Sync.DanglingCount, res.Scope)
 	const listed = 3
 	if len(res.MissingEnds) > 0 {

@@ -60,9 +60,16 @@ func TestUploadCommand(t *testing.T) {
 			`object 1: _key: "valid-key-12345" is also the _key of object 0`},
 		{"capitalised type", []string{"upload", "-", "--scope", "bad"}, uploadEntity("valid-key-12345", "Aws_Instance"), ExitUsage, "",
 			`object 0 (line 1): _type: "Aws_Instance" must start with a lower-case letter`},
-		{"relationship to another scope", []string{"upload", "-", "--scope", "dang"},
+		{"replace: relationship to another scope", []string{"upload", "-", "--scope", "dang"},
 			`{"entities": [` + uploadEntity("valid-key-30001", "aws_vpc") + `], "relationships": [{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_threat", "_class": "HAS", "_fromEntityKey": "valid-key-30001", "_toEntityKey": "intel-000000001"}]}`,
-			ExitOK, "1 relationships were not stored because an end was not found in this upload's scope upload:dang:\n" +
+			ExitUsage, "", "upload rejected: 1 invalid object(s) of 2, nothing was stored\n" +
+				`  relationships[0]: _toEntityKey: "intel-000000001" is not the _key of an entity of the file; in replace mode the file is the scope's whole content`},
+		{"replace: dates", []string{"upload", "-", "--scope", "bad"},
+			`{"_key": "valid-key-12345", "_type": "aws_instance", "_class": "Host", "name": "a", "displayName": "a", "createdOn": "yesterday"}`, ExitUsage, "",
+			`object 0 (line 1): createdOn: "yesterday" is not a date`},
+		{"merge: relationship to another scope", []string{"upload", "-", "--scope", "dang", "--mode", "merge"},
+			`{"entities": [` + uploadEntity("valid-key-30001", "aws_vpc") + `], "relationships": [{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_threat", "_class": "HAS", "_fromEntityKey": "valid-key-30001", "_toEntityKey": "intel-000000001"}]}`,
+			ExitOK, "1 relationships were not stored because an end is neither an entity of the file nor stored in this upload's scope upload:dang:\n" +
 				"    rel-dangling-0001: _toEntityKey \"intel-000000001\" is not an entity of upload:dang\n" +
 				"  _fromEntityKey and _toEntityKey name entities of the same upload scope; to link to an entity of another scope, give the relationship a _mapping instead\n", ""},
 	}
