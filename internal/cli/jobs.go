@@ -165,8 +165,88 @@ func jobsShowRun(ctx context.Context, opts *JobsOptions) error {
 	if opts.Format == "json" {
 		return writeJSON(f.IO.Out, rep)
 	}
-	writeReport(f.IO.Out, rep, true)
+	var ends map[string][]missingEnd
+	if rep.Sync != nil && len(rep.Sync.Dangling) > 0 {
+		if ends, err = findMissingEnds(ctx, st, rep.Scope, rep.Sync.Dangling[:min(danglingListed, len(rep.Sync.Dangling))]); err != nil {
+			return err
+		}
+	}
+	writeReportEnds(f.IO.Out, rep, true, ends)
 	return nil
+}
+
+// danglingListed is how many dropped relationships a report lists.
+const danglingListed = 3
+
+// missingEnd is an end of a dropped relationship that names no entity.
+type missingEnd struct {
+	field string // _fromEntityKey or _toEntityKey
+	key   string
+}
+
+// findMissingEnds works out which end of each dropped relationship of a
+// job was missing. The report keeps only the relationships' keys, so the
+// ends are read from the key, which for a direct relationship is
+// <from _key>|<class>|<to _key>, and looked up in the job's scope as the
+// store holds it now. A split of the key whose one end is an entity and
+// other is not wins; failing that, one where neither is. A key that does
+// not split so gets no entry.
+func findMissingEnds(ctx context.Context, st store.Store, scope string, rels []string) (map[string][]missingEnd, error) {
+	live := func(key string) (bool, error) {
+		e, err := st.GetEntity(ctx, scope, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("look up entity %s of %s: %w", key, scope, err)
+		}
+		return !e.Deleted, nil
+	}
+	out := map[string][]missingEnd{}
+	for _, rel := range rels {
+		parts := strings.Split(rel, "|")
+		var both []missingEnd
+		for i := 1; i < len(parts)-1 && out[rel] == nil; i++ {
+			if !isClassWord(parts[i]) {
+				continue
+			}
+			from, to := strings.Join(parts[:i], "|"), strings.Join(parts[i+1:], "|")
+			fromOK, err := live(from)
+			if err != nil {
+				return nil, err
+			}
+			toOK, err := live(to)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case fromOK && !toOK:
+				out[rel] = []missingEnd{{"_toEntityKey", to}}
+			case !fromOK && toOK:
+				out[rel] = []missingEnd{{"_fromEntityKey", from}}
+			case !fromOK && !toOK && both == nil:
+				both = []missingEnd{{"_fromEntityKey", from}, {"_toEntityKey", to}}
+			}
+		}
+		if out[rel] == nil && both != nil {
+			out[rel] = both
+		}
+	}
+	return out, nil
+}
+
+// isClassWord reports whether s can be the lower-cased relationship class
+// in a relationship _key (has, is, scans, identified).
+func isClassWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -181,6 +261,12 @@ func writeJSON(w io.Writer, v any) error {
 // did not succeed; on a successful incremental run they are the expected
 // upsert-only types and only add noise.
 func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
+	writeReportEnds(w, rep, verbose, nil)
+}
+
+// writeReportEnds is writeReport naming, for the dropped relationships
+// listed, the missing ends found by findMissingEnds.
+func writeReportEnds(w io.Writer, rep *integration.Report, verbose bool, ends map[string][]missingEnd) {
 	mode := "incremental"
 	if rep.Full {
 		mode = "full"
@@ -228,7 +314,7 @@ func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 		}
 		_ = tw.Flush()
 		if rep.Sync.DanglingCount > 0 {
-			fmt.Fprintf(w, "  %d relationship(s) not stored: an endpoint does not exist\n", rep.Sync.DanglingCount)
+			writeDangling(w, rep, ends)
 		}
 	}
 	for _, s := range rep.Steps {
@@ -244,5 +330,30 @@ func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 	}
 	if len(rep.PartialTypes) > 0 && (verbose || rep.Status != integration.StatusSuccess) {
 		fmt.Fprintf(w, "  kept (partial) types: %s\n", strings.Join(rep.PartialTypes, ", "))
+	}
+}
+
+// writeDangling says which relationships of a job the store dropped because
+// an end was not an entity of the job's data, naming the first few and, when
+// ends holds them, the missing end and its key.
+func writeDangling(w io.Writer, rep *integration.Report, ends map[string][]missingEnd) {
+	fmt.Fprintf(w, "  %d relationship(s) were not stored because an end was not an entity of the job's data in %s:\n",
+		rep.Sync.DanglingCount, rep.Scope)
+	listed := rep.Sync.Dangling[:min(danglingListed, len(rep.Sync.Dangling))]
+	for _, rel := range listed {
+		ms, ok := ends[rel]
+		if !ok {
+			fmt.Fprintf(w, "    %s\n", rel)
+			continue
+		}
+		for _, m := range ms {
+			fmt.Fprintf(w, "    %s: %s %q was not in the job's data\n", rel, m.field, m.key)
+		}
+	}
+	if more := rep.Sync.DanglingCount - int64(len(listed)); more > 0 {
+		fmt.Fprintf(w, "    … and %d more\n", more)
+	}
+	if ends == nil && len(listed) > 0 {
+		fmt.Fprintf(w, "    (qgraph jobs show %s names the missing ends)\n", rep.JobID)
 	}
 }
