@@ -167,7 +167,11 @@ func jobsShowRun(ctx context.Context, opts *JobsOptions) error {
 	}
 	var ends map[string][]missingEnd
 	if rep.Sync != nil && len(rep.Sync.Dangling) > 0 {
-		if ends, err = findMissingEnds(ctx, st, rep.Scope, rep.Sync.Dangling[:min(danglingListed, len(rep.Sync.Dangling))]); err != nil {
+		scope := rep.Scope
+		if scope == "" {
+			scope = store.InstanceScope(rep.Instance)
+		}
+		if ends, err = findMissingEnds(ctx, st, scope, rep.Sync.Dangling[:min(danglingListed, len(rep.Sync.Dangling))]); err != nil {
 			return err
 		}
 	}
