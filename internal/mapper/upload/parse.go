@@ -140,6 +140,9 @@ func newReader(r io.Reader) (*reader, error) {
 				if _, err := rd.dec.Token(); err != nil {
 					return nil, rd.pos.syntaxError(err, n, "")
 				}
+				if err := rd.noTrailing(); err != nil {
+					return nil, err
+				}
 				return nil, io.EOF
 			}
 			start := rd.dec.InputOffset()
@@ -249,6 +252,9 @@ func (rd *reader) sectioned() error {
 				if _, err := rd.dec.Token(); err != nil {
 					return nil, rd.pos.syntaxError(err, n, section)
 				}
+				if err := rd.noTrailing(); err != nil {
+					return nil, err
+				}
 				return nil, io.EOF
 			}
 			at := rd.dec.InputOffset()
@@ -269,6 +275,31 @@ func (rd *reader) sectioned() error {
 		}
 	}
 	return nil
+}
+
+// noTrailing checks that only white space follows the file's JSON array
+// or object: a second value after it would otherwise be ignored, and in
+// replace mode its objects deleted from the scope.
+func (rd *reader) noTrailing() error {
+	at := rd.dec.InputOffset()
+	rest := io.MultiReader(rd.dec.Buffered(), rd.pos)
+	buf := make([]byte, 4096)
+	for {
+		n, err := rest.Read(buf)
+		for _, c := range buf[:n] {
+			if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+				line, col := rd.pos.at(at, " \t\r\n")
+				return &FileError{Line: line, Column: col, Msg: fmt.Sprintf(
+					"unexpected %q after the end of the file's JSON value: a file holds one JSON array or object, or NDJSON (one object per line)", c)}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read upload file: %w", err)
+		}
+	}
 }
 
 func contains(list []string, s string) bool {

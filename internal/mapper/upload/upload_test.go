@@ -340,6 +340,10 @@ func TestRunFileErrors(t *testing.T) {
 		{"unknown top-level field", "{\"entities\": [" + vpc + "],\n  \"things\": []}", 2, 3, `unknown top-level field "things" (expected entities, relationships, mappedRelationships)`},
 		{"section not an array", `{"entities": {}}`, 1, 2, `"entities" must be an array`},
 		{"truncated sections", `{"entities": [` + vpc, 1, len(vpc) + 15, `ends inside an object or array (after 1 objects of "entities")`},
+		{"a second array after the first", "[" + vpc + "]\n[" + vpc + "]\n", 2, 1, `unexpected '[' after the end of the file's JSON value`},
+		{"text after the array", "[" + vpc + "]  garbage", 1, len(vpc) + 5, `unexpected 'g' after the end`},
+		{"a comma after the array", "[" + vpc + "],", 1, len(vpc) + 3, `unexpected ','`},
+		{"text after the sections", `{"entities": [` + vpc + "]}\n x", 2, 2, `unexpected 'x'`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
