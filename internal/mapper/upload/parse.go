@@ -302,6 +302,35 @@ func (rd *reader) noTrailing() error {
 	}
 }
 
+// repeatedNames returns the names that appear more than once among the
+// fields of the JSON object raw (only its own fields, not those of nested
+// objects), in the order of their second appearance. encoding/json keeps
+// the last value of a repeated name without a word.
+func repeatedNames(raw json.RawMessage) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		name, _ := tok.(string)
+		if seen[name] && !contains(out, name) {
+			out = append(out, name)
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return out
+		}
+	}
+	return out
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -363,6 +392,9 @@ func decode(it *item) (Object, []Problem) {
 		return Object{}, []Problem{bad("", "not a JSON object but %s", describeJSON(it.raw))}
 	}
 	var probs []Problem
+	for _, name := range repeatedNames(it.raw) {
+		probs = append(probs, bad(name, "appears more than once in the object; give each field once"))
+	}
 	str := func(name string, required bool) string {
 		raw, ok := fields[name]
 		if !ok {

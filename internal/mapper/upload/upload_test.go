@@ -131,6 +131,16 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 			},
 		},
 		{
+			name: "a field given twice in one object",
+			input: `[{"_key": "dupmember-01", "_type": "thing_x", "_class": "Record", "name": "a", "displayName": "a", "_key": "dupmember-02",` +
+				` "tags": {"x": 1, "x": 2}, "name": "b"}]`,
+			want: []string{
+				"object 0: _key: appears more than once in the object; give each field once",
+				"object 0: name: appears more than once in the object; give each field once",
+				"object 0: tags: a property value cannot be an object; give its fields as properties of their own or send it as a JSON string",
+			},
+		},
+		{
 			name:  "relationships section without ends",
 			input: `{"relationships": [{"_key": "rel-000000001", "_type": "a_has_b", "_class": "HAS"}]}`,
 			want: []string{
