@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -73,6 +74,14 @@ var aggregateFuncs = map[string]bool{"count": true, "min": true, "max": true, "a
 // refName is the text of a reference as ORDER BY and RETURN names use it.
 func refName(r *j1ql.Ref) string { return strings.Join(r.Parts, ".") }
 
+// unorderedQueries are the managed queries that list every finding in the
+// store's order, so that their first page stops early: ordering every
+// finding of a 2.5 M-finding graph takes minutes (bench/j1ql.md). Their
+// pages may differ between stores; their whole answers may not.
+var unorderedQueries = map[string]string{
+	"qualys-findings-with-vulnerability/findings": "lists every host finding",
+}
+
 // TestManagedQuestionsOrderCompletely checks that the first page of every
 // managed query is the same on every store: an aggregated query orders by
 // every grouping column, and a query of paths orders last by an _key, so no
@@ -88,6 +97,12 @@ func TestManagedQuestionsOrderCompletely(t *testing.T) {
 				parsed, err := j1ql.Parse(nq.Query)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if _, ok := unorderedQueries[q.ID+"/"+nq.Name]; ok {
+					if len(parsed.OrderBy) != 0 {
+						t.Errorf("listed as unordered but has ORDER BY")
+					}
+					return
 				}
 				if len(parsed.OrderBy) == 0 {
 					t.Fatalf("no ORDER BY: the first page depends on the store")
@@ -269,8 +284,13 @@ func TestManagedQuestionsOnStores(t *testing.T) {
 		for _, nq := range q.Queries {
 			t.Run(q.ID+"/"+nq.Name, func(t *testing.T) {
 				pages := map[string]string{}
+				_, unordered := unorderedQueries[q.ID+"/"+nq.Name]
+				limit := 4
+				if unordered {
+					limit = 10000
+				}
 				for name, st := range stores {
-					res, err := j1ql.Execute(ctx, st, nq.Query, j1ql.Options{Limit: 4})
+					res, err := j1ql.Execute(ctx, st, nq.Query, j1ql.Options{Limit: limit})
 					if err != nil {
 						t.Fatalf("%s: %v", name, err)
 					}
@@ -279,6 +299,12 @@ func TestManagedQuestionsOnStores(t *testing.T) {
 						t.Fatal(err)
 					}
 					pages[name] = b.String()
+					if unordered {
+						// The whole answer, as a set of rows.
+						lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+						sort.Strings(lines)
+						pages[name] = strings.Join(lines, "\n")
+					}
 					if q.ID == "qualys-vulnerabilities-hosts-impacted" {
 						checkQIDsApart(t, name, res)
 					}
