@@ -179,8 +179,69 @@ func (rd *reader) sniffObject() error {
 	if sectioned {
 		return rd.sectioned()
 	}
+	if err := rd.misspeltSection(head); err != nil {
+		return err
+	}
 	rd.ndjson()
 	return nil
+}
+
+// misspeltSection refuses a file whose first object starts with a field
+// that is nearly a section name and holds an array, such as "entites": it
+// would otherwise be read as one NDJSON object missing every required
+// field.
+func (rd *reader) misspeltSection(head []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	at := dec.InputOffset()
+	tok, err := dec.Token()
+	name, ok := tok.(string)
+	if err != nil || !ok || strings.HasPrefix(name, "_") {
+		return nil
+	}
+	if next, err := dec.Token(); err != nil || next != json.Delim('[') {
+		return nil
+	}
+	for _, sec := range sections {
+		if editDistance(strings.ToLower(name), strings.ToLower(sec)) <= 2 {
+			// head starts at the first object's '{', whose line and
+			// column the tracker holds; the name starts after white space.
+			for at < int64(len(head)) && strings.IndexByte(" \t\r\n", head[at]) >= 0 {
+				at++
+			}
+			line, col := rd.pos.line, rd.pos.col+utf8.RuneCount(head[:at])
+			if nl := bytes.LastIndexByte(head[:at], '\n'); nl >= 0 {
+				line += bytes.Count(head[:at], []byte("\n"))
+				col = 1 + utf8.RuneCount(head[nl+1:at])
+			}
+			return &FileError{Line: line, Column: col,
+				Msg: fmt.Sprintf("unknown top-level field %q: did you mean %q? (expected %s)", name, sec, strings.Join(sections, ", "))}
+		}
+	}
+	return nil
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 var sections = []string{"entities", "relationships", "mappedRelationships"}

@@ -350,6 +350,8 @@ func TestRunFileErrors(t *testing.T) {
 		{"unknown top-level field", "{\"entities\": [" + vpc + "],\n  \"things\": []}", 2, 3, `unknown top-level field "things" (expected entities, relationships, mappedRelationships)`},
 		{"section not an array", `{"entities": {}}`, 1, 2, `"entities" must be an array`},
 		{"truncated sections", `{"entities": [` + vpc, 1, len(vpc) + 15, `ends inside an object or array (after 1 objects of "entities")`},
+		{"a misspelt section", `{"entites": [` + vpc + "]}", 1, 2, `unknown top-level field "entites": did you mean "entities"?`},
+		{"a misspelt section in capitals", "\n {\"Relationship\": []}", 2, 3, `did you mean "relationships"?`},
 		{"a second array after the first", "[" + vpc + "]\n[" + vpc + "]\n", 2, 1, `unexpected '[' after the end of the file's JSON value`},
 		{"text after the array", "[" + vpc + "]  garbage", 1, len(vpc) + 5, `unexpected 'g' after the end`},
 		{"a comma after the array", "[" + vpc + "],", 1, len(vpc) + 3, `unexpected ','`},
