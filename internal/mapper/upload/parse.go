@@ -714,9 +714,19 @@ func dateValue(v any) (any, string) {
 				"(2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date", x)
 		}
 		return ms, ""
+	case bool:
+		return nil, fmt.Sprintf("%v is not a date; a property whose name ends in On holds a date: "+
+			"epoch milliseconds as a whole number or an ISO 8601 time; rename the property if it is not a date", x)
+	case float64:
+		return nil, fmt.Sprintf("%v is not a date: epoch milliseconds are a whole number (1714564800000)", x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
+			switch e.(type) {
+			case bool, float64:
+				return nil, fmt.Sprintf("element %d: %v is not a date: a property whose name ends in On holds "+
+					"epoch milliseconds as whole numbers or ISO 8601 times", i, e)
+			}
 			s, isString := e.(string)
 			if !isString {
 				out[i] = e

@@ -224,10 +224,12 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 		},
 		{
 			name: "dates that are not dates",
-			input: "[" + strings.Replace(ec2, `"cpu": 2.0`, `"createdOn": "yesterday", "scannedOn": [1714564800000, "2024-13-01"], "updatedOn": "1714564800000", "lastSeenOn": "2024-05-01T12:00:00"`, 1) + "," +
+			input: "[" + strings.Replace(ec2, `"cpu": 2.0`, `"createdOn": "yesterday", "scannedOn": [1714564800000, "2024-13-01"], "updatedOn": "1714564800000", "lastSeenOn": "2024-05-01T12:00:00", "boolOn": true, "halfOn": 1.5, "beforeOn": -5`, 1) + "," +
 				strings.Replace(mapped, `"severity": null`, `"severity": null, "publishedOn": "soon"`, 1) + "]",
 			want: []string{
+				`object 0: boolOn: true is not a date; a property whose name ends in On holds a date: epoch milliseconds as a whole number or an ISO 8601 time; rename the property if it is not a date`,
 				`object 0: createdOn: "yesterday" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
+				`object 0: halfOn: 1.5 is not a date: epoch milliseconds are a whole number (1714564800000)`,
 				`object 0: lastSeenOn: "2024-05-01T12:00:00" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
 				`object 0: scannedOn: element 1: "2024-13-01" is not a date; a property whose name ends in On holds dates: epoch milliseconds as numbers (1714564800000) or ISO 8601 times with a time zone (2024-05-01T12:00:00Z) or dates (2024-05-01); rename the property if it does not hold dates`,
 				`object 0: updatedOn: "1714564800000" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
