@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/mapper"
 	"github.com/qgraph/qgraph/internal/store"
 )
 
@@ -268,6 +269,27 @@ func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 	writeReportEnds(w, rep, verbose, nil)
 }
 
+// mapperReport reads the mapper's report out of a job report's
+// AfterCommit: a *mapper.Report right after the run, decoded JSON when the
+// job is read back. It returns nil when there is none.
+func mapperReport(v any) *mapper.Report {
+	if v == nil {
+		return nil
+	}
+	if mr, ok := v.(*mapper.Report); ok {
+		return mr
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var mr mapper.Report
+	if err := json.Unmarshal(b, &mr); err != nil {
+		return nil
+	}
+	return &mr
+}
+
 // writeReportEnds is writeReport naming, for the dropped relationships
 // listed, the missing ends found by findMissingEnds.
 func writeReportEnds(w io.Writer, rep *integration.Report, verbose bool, ends map[string][]missingEnd) {
@@ -280,6 +302,10 @@ func writeReportEnds(w io.Writer, rep *integration.Report, verbose bool, ends ma
 	if rep.CommitMillis > 0 || rep.AfterCommitMillis > 0 {
 		fmt.Fprintf(w, "  store commit %s, mapper %s\n", (time.Duration(rep.CommitMillis) * time.Millisecond).String(),
 			(time.Duration(rep.AfterCommitMillis) * time.Millisecond).String())
+	}
+	if mr := mapperReport(rep.AfterCommit); mr != nil {
+		fmt.Fprintf(w, "  mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted\n",
+			mr.MappingsResolved+mr.MappingsRechecked, mr.RelationshipsPut, mr.RelationshipsDeleted, mr.PlaceholdersCreated, mr.PlaceholdersDeleted)
 	}
 	if rep.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", rep.Error)

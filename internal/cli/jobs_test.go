@@ -10,6 +10,7 @@ import (
 
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/integration"
+	"github.com/qgraph/qgraph/internal/mapper"
 	"github.com/qgraph/qgraph/internal/store"
 	"github.com/qgraph/qgraph/internal/store/sqlite"
 )
@@ -45,7 +46,8 @@ func TestJobsShowNamesMissingEnds(t *testing.T) {
 		"no-class-word-in-this-key",                           // cannot tell
 	}
 	rep := integration.Report{JobID: "job-0002", Scope: scope, Instance: "lab", Status: integration.StatusSuccess,
-		Sync: &store.SyncResult{Dangling: dangling, DanglingCount: 7}}
+		Sync:        &store.SyncResult{Dangling: dangling, DanglingCount: 7},
+		AfterCommit: &mapper.Report{MappingsResolved: 40, MappingsRechecked: 2, RelationshipsPut: 41, PlaceholdersCreated: 5}}
 	raw, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +67,11 @@ func TestJobsShowNamesMissingEnds(t *testing.T) {
 		"    … and 4 more\n"
 	if code != ExitOK || !strings.Contains(out, want) {
 		t.Errorf("jobs show exit %d, stdout:\n%s\nstderr:\n%s\nwant stdout containing:\n%s", code, out, errOut, want)
+	}
+	// The mapper's part, read back from the stored report.
+	wantMapper := "  mapper: 42 mappings resolved, 41 relationships written, 0 deleted, placeholders 5 created, 0 deleted\n"
+	if !strings.Contains(out, wantMapper) {
+		t.Errorf("jobs show stdout:\n%s\nwant it to contain:\n%s", out, wantMapper)
 	}
 }
 
