@@ -10,82 +10,84 @@ import (
 	"github.com/qgraph/qgraph/internal/store"
 )
 
-// stageTables are the temporary tables of a sync session. Put appends
-// every object to a log table in arrival order, each row with the session's
-// next seq: appending touches only the last page of the table, whatever the
-// order of the keys, so staging stays cheap when the staged data outgrows
-// the page cache. Commit sorts each log into its stage table, keyed by
-// _key, so that the latest Put of a key wins and the merge statements read
-// the staged objects in key order. Deletes keep the seq of their latest
-// request, so a Put after a Delete of the same key cancels it and the
-// reverse. The tables live in the session connection's TEMP schema:
-// private to the connection, and gone with it or with the process.
-var stageTables = []string{
-	`log_entities (
-		seq     INTEGER PRIMARY KEY,
-		key     TEXT NOT NULL,
-		type    TEXT NOT NULL,
-		classes TEXT NOT NULL,
-		props   TEXT NOT NULL
-	)`,
-	`log_relationships (
-		seq        INTEGER PRIMARY KEY,
-		key        TEXT NOT NULL,
-		type       TEXT NOT NULL,
-		class      TEXT NOT NULL,
-		from_scope TEXT NOT NULL,
-		from_key   TEXT NOT NULL,
-		to_scope   TEXT NOT NULL,
-		to_key     TEXT NOT NULL,
-		props      TEXT NOT NULL
-	)`,
-	`log_mappings (
-		seq    INTEGER PRIMARY KEY,
-		key    TEXT NOT NULL,
-		type   TEXT NOT NULL,
-		class  TEXT NOT NULL,
-		body   TEXT NOT NULL,
-		target INTEGER NOT NULL
-	)`,
-	`stage_entities (
-		key     TEXT PRIMARY KEY,
-		type    TEXT NOT NULL,
-		classes TEXT NOT NULL,
-		props   TEXT NOT NULL,
-		seq     INTEGER NOT NULL
-	) WITHOUT ROWID`,
-	`stage_relationships (
-		key        TEXT PRIMARY KEY,
-		type       TEXT NOT NULL,
-		class      TEXT NOT NULL,
-		from_scope TEXT NOT NULL,
-		from_key   TEXT NOT NULL,
-		to_scope   TEXT NOT NULL,
-		to_key     TEXT NOT NULL,
-		props      TEXT NOT NULL,
-		seq        INTEGER NOT NULL
-	) WITHOUT ROWID`,
-	`stage_mappings (
-		key    TEXT PRIMARY KEY,
-		type   TEXT NOT NULL,
-		class  TEXT NOT NULL,
-		body   TEXT NOT NULL,
-		target INTEGER NOT NULL,
-		seq    INTEGER NOT NULL
-	) WITHOUT ROWID`,
-	`stage_targets (id INTEGER PRIMARY KEY, props TEXT NOT NULL)`,
-	`stage_deletes (
+// stagedKind describes how one object kind is staged: its columns (after
+// key, all NOT NULL), from which both of its tables are made. Put appends
+// every object to the kind's log table in arrival order, each row with the
+// session's next seq: appending touches only the last page of the table,
+// whatever the order of the keys, so staging stays cheap when the staged
+// data outgrows the page cache. Commit sorts each log into the kind's stage
+// table, keyed by _key, so that the latest Put of a key wins and the merge
+// statements read the staged objects in key order.
+type stagedKind struct {
+	kind    store.ObjectKind
+	name    string      // entities, relationships, mappings
+	columns [][2]string // name and type of each column after key
+}
+
+// stagedKinds are the object kinds a sync session stages.
+var stagedKinds = []stagedKind{
+	{store.KindEntity, "entities", [][2]string{{"type", "TEXT"}, {"classes", "TEXT"}, {"props", "TEXT"}}},
+	{store.KindRelationship, "relationships", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"from_scope", "TEXT"},
+		{"from_key", "TEXT"}, {"to_scope", "TEXT"}, {"to_key", "TEXT"}, {"props", "TEXT"}}},
+	{store.KindMapping, "mappings", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"body", "TEXT"}, {"target", "INTEGER"}}},
+}
+
+// log and table are the kind's log and stage tables.
+func (k stagedKind) log() string   { return "temp.log_" + k.name }
+func (k stagedKind) table() string { return "temp.stage_" + k.name }
+
+// cols lists the staged columns in the order of an encodedBatch row, then
+// seq; width is their number.
+func (k stagedKind) cols() string {
+	names := []string{"key"}
+	for _, c := range k.columns {
+		names = append(names, c[0])
+	}
+	return strings.Join(append(names, "seq"), ", ")
+}
+
+func (k stagedKind) width() int { return len(k.columns) + 2 }
+
+// definitions returns the CREATE TABLE bodies of the kind's log and stage
+// tables.
+func (k stagedKind) definitions() []string {
+	var body strings.Builder
+	for _, c := range k.columns {
+		body.WriteString(",\n\t\t" + c[0] + " " + c[1] + " NOT NULL")
+	}
+	return []string{
+		"log_" + k.name + " (\n\t\tseq INTEGER PRIMARY KEY,\n\t\tkey TEXT NOT NULL" + body.String() + "\n\t)",
+		"stage_" + k.name + " (\n\t\tkey TEXT PRIMARY KEY" + body.String() + ",\n\t\tseq INTEGER NOT NULL\n\t) WITHOUT ROWID",
+	}
+}
+
+// stageTables returns the temporary tables of a sync session: the log and
+// stage tables of each staged kind, the staged mapping target
+// descriptions, the staged deletes, which keep the seq of their latest
+// request so that a Put after a Delete of the same key cancels it and the
+// reverse, and the work tables of Commit. They live in the session
+// connection's TEMP schema: private to the connection, and gone with it or
+// with the process.
+func stageTables() []string {
+	var defs []string
+	for _, k := range stagedKinds {
+		defs = append(defs, k.definitions()...)
+	}
+	return append(defs,
+		`stage_targets (id INTEGER PRIMARY KEY, props TEXT NOT NULL)`,
+		`stage_deletes (
 		kind TEXT NOT NULL,
 		key  TEXT NOT NULL,
 		seq  INTEGER NOT NULL,
 		PRIMARY KEY (kind, key)
 	) WITHOUT ROWID`,
-	`partial_types (type TEXT PRIMARY KEY) WITHOUT ROWID`,
-	`gone (id INTEGER PRIMARY KEY)`,
-	`gone_rels (id INTEGER PRIMARY KEY)`,
-	`changed (id INTEGER PRIMARY KEY, key TEXT NOT NULL, was_deleted INTEGER NOT NULL, classes_changed INTEGER NOT NULL)`,
-	`rel_ends (key TEXT PRIMARY KEY, from_id INTEGER, to_id INTEGER) WITHOUT ROWID`,
-	`map_changed (id INTEGER PRIMARY KEY, was_deleted INTEGER NOT NULL, seq INTEGER NOT NULL)`,
+		`partial_types (type TEXT PRIMARY KEY) WITHOUT ROWID`,
+		`gone (id INTEGER PRIMARY KEY)`,
+		`gone_rels (id INTEGER PRIMARY KEY)`,
+		`changed (id INTEGER PRIMARY KEY, key TEXT NOT NULL, was_deleted INTEGER NOT NULL, classes_changed INTEGER NOT NULL)`,
+		`rel_ends (key TEXT PRIMARY KEY, from_id INTEGER, to_id INTEGER) WITHOUT ROWID`,
+		`map_changed (id INTEGER PRIMARY KEY, was_deleted INTEGER NOT NULL, seq INTEGER NOT NULL)`,
+	)
 }
 
 // stageTableName returns the name of a stageTables entry.
@@ -125,7 +127,7 @@ func openStage(ctx context.Context, pool *sql.DB) (*stage, error) {
 		return nil, fmt.Errorf("open sync session connection: %w", err)
 	}
 	st := &stage{conn: conn, lastKey: map[store.ObjectKind]string{}, unsorted: map[store.ObjectKind]bool{}, targets: map[int64]bool{}}
-	for _, def := range stageTables {
+	for _, def := range stageTables() {
 		name := stageTableName(def)
 		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
 			st.close()
@@ -143,7 +145,7 @@ func openStage(ctx context.Context, pool *sql.DB) (*stage, error) {
 func (s *stage) close() error {
 	var errs []error
 	ctx := context.Background()
-	for _, def := range stageTables {
+	for _, def := range stageTables() {
 		if _, err := s.conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+stageTableName(def)); err != nil {
 			errs = append(errs, err)
 			break
@@ -156,20 +158,6 @@ func (s *stage) close() error {
 // rowsPerInsert is how many rows one staging INSERT carries.
 const rowsPerInsert = 64
 
-// stagingTables names the log and stage tables and the columns of each
-// object kind; the columns are the encodedBatch row, then seq.
-var stagingTables = []struct {
-	kind  store.ObjectKind
-	log   string
-	table string
-	cols  string
-	width int
-}{
-	{store.KindEntity, "temp.log_entities", "temp.stage_entities", "key, type, classes, props, seq", 5},
-	{store.KindRelationship, "temp.log_relationships", "temp.stage_relationships", "key, type, class, from_scope, from_key, to_scope, to_key, props, seq", 9},
-	{store.KindMapping, "temp.log_mappings", "temp.stage_mappings", "key, type, class, body, target, seq", 6},
-}
-
 // put appends an encoded batch to the log tables in one staging
 // transaction, objects first, then the batch's deletes.
 func (s *stage) put(ctx context.Context, b *encodedBatch) error {
@@ -179,20 +167,21 @@ func (s *stage) put(ctx context.Context, b *encodedBatch) error {
 	}
 	defer tx.Rollback()
 	seq := s.seq
-	for _, t := range stagingTables {
-		rows := map[store.ObjectKind][][]any{
-			store.KindEntity: b.entities, store.KindRelationship: b.relationships, store.KindMapping: b.mappings,
-		}[t.kind]
+	byKind := map[store.ObjectKind][][]any{
+		store.KindEntity: b.entities, store.KindRelationship: b.relationships, store.KindMapping: b.mappings,
+	}
+	for _, k := range stagedKinds {
+		rows := byKind[k.kind]
 		for i := range rows {
 			seq++
 			rows[i] = append(rows[i], seq)
 		}
-		inOrder := s.inOrder(t.kind, rows)
-		if err := insertRows(ctx, tx, t.table, t.cols, t.width, rows[:inOrder]); err != nil {
-			return fmt.Errorf("stage %ss: %w", t.kind, err)
+		inOrder := s.inOrder(k.kind, rows)
+		if err := insertRows(ctx, tx, k.table(), k.cols(), k.width(), rows[:inOrder]); err != nil {
+			return fmt.Errorf("stage %ss: %w", k.kind, err)
 		}
-		if err := insertRows(ctx, tx, t.log, t.cols, t.width, rows[inOrder:]); err != nil {
-			return fmt.Errorf("stage %ss: %w", t.kind, err)
+		if err := insertRows(ctx, tx, k.log(), k.cols(), k.width(), rows[inOrder:]); err != nil {
+			return fmt.Errorf("stage %ss: %w", k.kind, err)
 		}
 	}
 	var targets [][]any
@@ -244,21 +233,22 @@ func (s *stage) inOrder(kind store.ObjectKind, rows [][]any) int {
 // a key winning, then settles staged deletes against staged objects: the
 // later of the two wins. It runs before the commit takes the write lock.
 func (s *stage) sort(ctx context.Context) error {
-	for _, t := range stagingTables {
+	for _, k := range stagedKinds {
+		table, log, cols := k.table(), k.log(), k.cols()
 		queries := []string{
-			`INSERT OR REPLACE INTO ` + t.table + ` (` + t.cols + `) SELECT ` + t.cols + ` FROM ` + t.log + ` ORDER BY key, seq`,
-			`DELETE FROM ` + t.log,
+			`INSERT OR REPLACE INTO ` + table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + log + ` ORDER BY key, seq`,
+			`DELETE FROM ` + log,
 		}
 		if s.deletes > 0 {
 			queries = append(queries,
-				`DELETE FROM `+t.table+` WHERE EXISTS (SELECT 1 FROM temp.stage_deletes d
-					WHERE d.kind = '`+string(t.kind)+`' AND d.key = `+t.table+`.key AND d.seq > `+t.table+`.seq)`,
-				`DELETE FROM temp.stage_deletes WHERE kind = '`+string(t.kind)+`' AND EXISTS (SELECT 1 FROM `+t.table+` s
+				`DELETE FROM `+table+` WHERE EXISTS (SELECT 1 FROM temp.stage_deletes d
+					WHERE d.kind = '`+string(k.kind)+`' AND d.key = `+table+`.key AND d.seq > `+table+`.seq)`,
+				`DELETE FROM temp.stage_deletes WHERE kind = '`+string(k.kind)+`' AND EXISTS (SELECT 1 FROM `+table+` s
 					WHERE s.key = stage_deletes.key AND s.seq > stage_deletes.seq)`)
 		}
 		for _, q := range queries {
 			if _, err := s.conn.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("sort staged %ss: %w", t.kind, err)
+				return fmt.Errorf("sort staged %ss: %w", k.kind, err)
 			}
 		}
 	}

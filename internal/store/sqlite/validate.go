@@ -131,16 +131,11 @@ func encodeMappingRow(i int, m *graph.MappedRelationship, buf *[]byte) ([]any, e
 }
 
 // mappingTargets takes the target descriptions off encoded mapping rows
-// and returns each distinct one once, as (id, props) rows.
+// and returns them as (id, props) rows; the stager keeps one per id.
 func mappingTargets(rows [][]any) [][]any {
-	var out [][]any
-	seen := map[int64]bool{}
+	out := make([][]any, len(rows))
 	for i, r := range rows {
-		id := r[4].(int64)
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, []any{id, r[5]})
-		}
+		out[i] = []any{r[4], r[5]}
 		rows[i] = r[:5]
 	}
 	return out
