@@ -154,7 +154,17 @@ func (c *committer) mergeMappings(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.run(ctx, "reset work table", `DELETE FROM temp.map_changed`); err != nil {
+	// The mappings to delete are collected before any is created, so the
+	// scan for unseen ones does not walk the new rows as well.
+	if err := c.run(ctx, "reset work tables", `DELETE FROM temp.gone`, `DELETE FROM temp.map_changed`); err != nil {
+		return err
+	}
+	collect := goneUnseenMappings
+	if c.s.p.Mode != store.Replace {
+		collect = goneNamedMappings
+	}
+	gone, err := c.exec(ctx, "find mappings to delete", collect)
+	if err != nil {
 		return err
 	}
 	n, err := c.exec(ctx, "find changed mappings", findChangedMappings, sql.Named("base", base))
@@ -192,15 +202,10 @@ func (c *committer) mergeMappings(ctx context.Context) error {
 		return err
 	}
 
-	if err := c.run(ctx, "reset work tables", `DELETE FROM temp.gone`, `DELETE FROM temp.map_changed`); err != nil {
-		return err
+	if gone == 0 {
+		return nil
 	}
-	collect := goneUnseenMappings
-	if c.s.p.Mode != store.Replace {
-		collect = goneNamedMappings
-	}
-	n, err = c.exec(ctx, "find mappings to delete", collect)
-	if err != nil || n == 0 {
+	if err := c.run(ctx, "reset work table", `DELETE FROM temp.map_changed`); err != nil {
 		return err
 	}
 	if _, err := c.exec(ctx, "delete mappings", queueGoneMappings, sql.Named("base", base)); err != nil {
