@@ -232,6 +232,10 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 // writes them.
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s to dst as a JSON string, escaped as
+// encoding/json escapes it, so that text built with it is canonical.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
 // appendJSONString appends s as a JSON string with the escapes of
 // encoding/json's default (HTML-safe) mode: '"' and '\\' with a
 // backslash, \b \f \n \r \t by name, other control bytes and '<', '>',

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
@@ -24,9 +25,12 @@ const (
 		WHERE d.kind = 'mapping' AND NOT m.deleted`
 )
 
-// mappingBody is the stored JSON of a mapped relationship, without its
-// key, type and class. TargetProperties is left out when the description
-// is stored in mapping_targets; rows written before migration 004 have it.
+// mappingBody is the JSON of a mapping's target description as stored in
+// mapping_targets: everything of a mapped relationship but its key, type,
+// class, source key and properties, which mappings of one target share.
+// Rows written before migration 005 hold the whole of this but
+// TargetProperties in their body (and before migration 004, all of it), with
+// SourceKey and Properties as well.
 type mappingBody struct {
 	Direction          graph.Direction  `json:"direction"`
 	SourceKey          string           `json:"sourceKey"`
@@ -39,39 +43,91 @@ type mappingBody struct {
 	Properties         graph.Properties `json:"properties"`
 }
 
-// encodedMapping is a mapping's body and its target description, which is
-// stored apart under its id.
+// encodedMapping is a mapping as stored: its source key, its body (its
+// own properties) and its target description, which is stored apart under
+// its id.
 type encodedMapping struct {
-	body     string
-	targetID int64
-	target   string
+	sourceKey string
+	body      string
+	targetID  int64
+	target    string
 }
 
 // encodeMapping renders the body of m and its target description as
 // canonical JSON.
 func encodeMapping(m *graph.MappedRelationship, buf *[]byte) (encodedMapping, error) {
-	b := mappingBody{
-		Direction:          m.Direction,
-		SourceKey:          m.SourceKey,
-		TargetFilterKeys:   m.TargetFilterKeys,
-		TargetKey:          m.TargetEntity.Key,
-		TargetType:         m.TargetEntity.Type,
-		TargetClass:        m.TargetEntity.Class,
-		SkipTargetCreation: m.SkipTargetCreation,
-		Properties:         m.Properties,
-	}
-	if b.Properties == nil {
-		b.Properties = graph.Properties{}
-	}
-	out, err := json.Marshal(b)
+	body, err := encodeProps(m.Properties, buf)
 	if err != nil {
-		return encodedMapping{}, fmt.Errorf("encode mapping: %w", err)
+		return encodedMapping{}, fmt.Errorf("encode mapping properties: %w", err)
 	}
-	target, err := encodeProps(m.TargetEntity.Properties, buf)
+	target, err := appendTarget((*buf)[:0], m)
 	if err != nil {
 		return encodedMapping{}, fmt.Errorf("encode mapping target: %w", err)
 	}
-	return encodedMapping{body: string(out), targetID: targetID(target), target: target}, nil
+	*buf = target
+	desc := string(target)
+	return encodedMapping{sourceKey: m.SourceKey, body: body, targetID: targetID(desc), target: desc}, nil
+}
+
+// appendTarget appends the target description of m to dst as the JSON
+// object mappingBody decodes, fields in a fixed order so that equal
+// descriptions give equal text. Nil slices are written as null, as
+// encoding/json writes them, so that they read back nil.
+func appendTarget(dst []byte, m *graph.MappedRelationship) ([]byte, error) {
+	dst = append(dst, `{"direction":`...)
+	dst = graph.AppendJSONString(dst, string(m.Direction))
+	dst = append(dst, `,"targetFilterKeys":`...)
+	if m.TargetFilterKeys == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, alt := range m.TargetFilterKeys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendStrings(dst, alt)
+		}
+		dst = append(dst, ']')
+	}
+	if m.TargetEntity.Key != "" {
+		dst = append(dst, `,"targetKey":`...)
+		dst = graph.AppendJSONString(dst, m.TargetEntity.Key)
+	}
+	if m.TargetEntity.Type != "" {
+		dst = append(dst, `,"targetType":`...)
+		dst = graph.AppendJSONString(dst, m.TargetEntity.Type)
+	}
+	if len(m.TargetEntity.Class) > 0 {
+		dst = append(dst, `,"targetClass":`...)
+		dst = appendStrings(dst, m.TargetEntity.Class)
+	}
+	dst = append(dst, `,"skipTargetCreation":`...)
+	dst = strconv.AppendBool(dst, m.SkipTargetCreation)
+	dst = append(dst, `,"targetProperties":`...)
+	if m.TargetEntity.Properties == nil {
+		dst = append(dst, "{}"...)
+	} else {
+		var err error
+		if dst, err = m.TargetEntity.Properties.AppendJSON(dst); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// appendStrings appends ss as a JSON array of strings (null when nil).
+func appendStrings(dst []byte, ss []string) []byte {
+	if ss == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = graph.AppendJSONString(dst, s)
+	}
+	return append(dst, ']')
 }
 
 // targetID is the id of a target description: the FNV-1a hash of its JSON,
@@ -83,8 +139,40 @@ func targetID(desc string) int64 {
 	return int64(h.Sum64() >> 1)
 }
 
-// decodeMapping fills m from a stored body and, when the body has none,
-// the target description props.
+// decodeTarget decodes a target description written by appendTarget.
+func decodeTarget(desc string) (*mappingBody, error) {
+	var b mappingBody
+	if err := json.Unmarshal([]byte(desc), &b); err != nil {
+		return nil, err
+	}
+	if b.TargetProperties == nil {
+		b.TargetProperties = graph.Properties{}
+	}
+	return &b, nil
+}
+
+// fillMapping fills m from its source key, its body (its properties) and
+// its decoded target description, which m shares with the other mappings
+// of that target.
+func fillMapping(sourceKey, body string, t *mappingBody, m *graph.MappedRelationship) error {
+	var props graph.Properties
+	if err := props.UnmarshalJSON([]byte(body)); err != nil {
+		return fmt.Errorf("decode mapping %s: %w", m.Key, err)
+	}
+	if props == nil {
+		props = graph.Properties{}
+	}
+	m.Direction = t.Direction
+	m.SourceKey = sourceKey
+	m.TargetFilterKeys = t.TargetFilterKeys
+	m.TargetEntity = graph.Entity{Key: t.TargetKey, Type: t.TargetType, Class: t.TargetClass, Properties: t.TargetProperties}
+	m.SkipTargetCreation = t.SkipTargetCreation
+	m.Properties = props
+	return nil
+}
+
+// decodeMapping fills m from a body written before migration 005 and,
+// when the body has none, the target properties props.
 func decodeMapping(body string, props graph.Properties, m *graph.MappedRelationship) error {
 	var b mappingBody
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
@@ -95,6 +183,9 @@ func decodeMapping(body string, props graph.Properties, m *graph.MappedRelations
 	}
 	if b.TargetProperties == nil {
 		b.TargetProperties = graph.Properties{}
+	}
+	if b.Properties == nil {
+		b.Properties = graph.Properties{}
 	}
 	m.Direction = b.Direction
 	m.SourceKey = b.SourceKey
@@ -112,12 +203,13 @@ const (
 	findChangedMappings = `INSERT INTO temp.map_changed (id, was_deleted, seq)
 		SELECT m.id, m.deleted, :base + row_number() OVER (ORDER BY s.key)
 		FROM temp.stage_mappings s CROSS JOIN mappings m ON m.scope = :scope AND m.key = s.key
-		WHERE m.deleted OR m.type <> s.type OR m.class <> s.class OR m.body <> s.body OR m.target IS NOT s.target`
-	archiveChangedMappings = `INSERT INTO mapping_versions (mapping_id, version, type, class, body, target, begin_on, end_on, deleted, job_id)
-		SELECT m.id, m.version, m.type, m.class, m.body, m.target, m.begin_on, :now, m.deleted, m.job_id
+		WHERE m.deleted OR m.type <> s.type OR m.class <> s.class OR m.body <> s.body OR m.target IS NOT s.target
+		   OR m.source_key IS NOT s.source_key`
+	archiveChangedMappings = `INSERT INTO mapping_versions (mapping_id, version, type, class, source_key, body, target, begin_on, end_on, deleted, job_id)
+		SELECT m.id, m.version, m.type, m.class, m.source_key, m.body, m.target, m.begin_on, :now, m.deleted, m.job_id
 		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id`
 	updateChangedMappings = `UPDATE mappings
-		SET (type, class, body, target) = (SELECT s.type, s.class, s.body, s.target FROM temp.stage_mappings s WHERE s.key = mappings.key),
+		SET (type, class, source_key, body, target) = (SELECT s.type, s.class, s.source_key, s.body, s.target FROM temp.stage_mappings s WHERE s.key = mappings.key),
 		    seq = (SELECT c.seq FROM temp.map_changed c WHERE c.id = mappings.id),
 		    version = version + 1, begin_on = :now, deleted = 0, job_id = :job
 		WHERE id IN (SELECT id FROM temp.map_changed)`
@@ -125,8 +217,8 @@ const (
 	// others as updated, by their new type.
 	countChangedMappings = `SELECT m.type, c.was_deleted, count(*)
 		FROM temp.map_changed c CROSS JOIN mappings m ON m.id = c.id GROUP BY m.type, c.was_deleted`
-	insertNewMappings = `INSERT INTO mappings (scope, key, type, class, body, target, version, begin_on, deleted, job_id, seq)
-		SELECT :scope, s.key, s.type, s.class, s.body, s.target, 1, :now, 0, :job, :base + row_number() OVER (ORDER BY s.key)
+	insertNewMappings = `INSERT INTO mappings (scope, key, type, class, source_key, body, target, version, begin_on, deleted, job_id, seq)
+		SELECT :scope, s.key, s.type, s.class, s.source_key, s.body, s.target, 1, :now, 0, :job, :base + row_number() OVER (ORDER BY s.key)
 		FROM temp.stage_mappings s
 		WHERE NOT EXISTS (SELECT 1 FROM mappings m WHERE m.scope = :scope AND m.key = s.key)
 		ORDER BY s.key`

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -138,5 +139,102 @@ func TestMappingTargetIDClash(t *testing.T) {
 	}
 	if len(got) != 0 {
 		t.Errorf("a refused commit stored %d mappings", len(got))
+	}
+}
+
+// TestMappingBodiesBeforeSourceKey reads a mapping written between
+// migrations 004 and 005: its body holds everything but the target
+// properties, which its target row holds. Synced again, it is rewritten in
+// the current layout as an update, and its target description is stored
+// anew.
+func TestMappingBodiesBeforeSourceKey(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "v4.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	body := `{"direction":"REVERSE","sourceKey":"f1","targetFilterKeys":[["_type","_key"]],"targetKey":"h1","targetType":"suite_host","targetClass":["Host"],"skipTargetCreation":false,"properties":{}}`
+	props := `{"hostId":7,"name":"h1","tags":["a","b"]}`
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mapping_targets (id, props) VALUES (42, ?)`, props); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mappings (scope, key, type, class, body, target, version, begin_on, deleted, job_id, seq)
+		VALUES ('instance:x', 'f1|has|host-finding', 'suite_host_has_finding', 'HAS', ?, 42, 1, 0, 0, 'job-0', 1)`, body); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ListMappings(ctx, store.MappingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := hostMapping("f1", "h1")
+	want.Properties = graph.Properties{}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].MappedRelationship, want) {
+		t.Fatalf("mapping of the 004 layout reads back as %+v, want %+v", got, want)
+	}
+	res, err := syncMappings(ctx, t, db, "job-1", hostMapping("f1", "h1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Mappings["suite_host_has_finding"]; c.Updated != 1 {
+		t.Errorf("counts = %+v, want the 004-layout row updated", c)
+	}
+	got, err = db.ListMappings(ctx, store.MappingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].MappedRelationship, want) {
+		t.Fatalf("rewritten mapping reads back as %+v, want %+v", got, want)
+	}
+}
+
+// TestMappingRoundTrip writes mappings whose parts need escaping or are
+// empty and reads them back unchanged.
+func TestMappingRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		m    graph.MappedRelationship
+	}{
+		{"escaped strings", graph.MappedRelationship{
+			Key: `f"1|has|<h>`, Type: "suite_host_has_finding", Class: "HAS", Direction: graph.Reverse, SourceKey: "f\"1\n\u2028é",
+			TargetFilterKeys: [][]string{{"_class", "qualysQwebHostId"}, {"_type", "_key"}},
+			TargetEntity: graph.Entity{Key: "h&<1>", Type: "suite_host", Class: []string{"Host", "Device"},
+				Properties: graph.Properties{"qualysQwebHostId": int64(9), "name": "a\"b"}},
+			SkipTargetCreation: true,
+			Properties:         graph.Properties{"weight": 1.5, "note": "x"},
+		}},
+		{"no target key or type", graph.MappedRelationship{
+			Key: "finding-2|is|cve", Type: "suite_finding_is_cve", Class: "IS", Direction: graph.Forward, SourceKey: "f2",
+			TargetFilterKeys: [][]string{{"cveId"}},
+			TargetEntity:     graph.Entity{Properties: graph.Properties{"cveId": "CVE-2021-1"}},
+			Properties:       graph.Properties{},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := Open(ctx, filepath.Join(t.TempDir(), "rt.db"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := syncMappings(ctx, t, db, "job-1", tt.m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.ListMappings(ctx, store.MappingFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0].MappedRelationship, tt.m) {
+				t.Fatalf("read back %+v, want %+v", got, tt.m)
+			}
+			res, err := syncMappings(ctx, t, db, "job-2", tt.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := res.Mappings[tt.m.Type]; c.Unchanged != 1 {
+				t.Errorf("the same mapping again counts %+v, want unchanged", c)
+			}
+		})
 	}
 }

@@ -286,8 +286,8 @@ func (db *DB) Neighbors(ctx context.Context, scope, key string, f store.Neighbor
 // ListMappings returns mapped relationships with Seq above f.AfterSeq,
 // ordered by Seq.
 func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.MappingRecord, error) {
-	q := `SELECT m.id, m.scope, m.key, m.type, m.class, m.body, m.target, t.props, m.version, m.begin_on, m.deleted, m.job_id, m.seq
-		FROM mappings m LEFT JOIN mapping_targets t ON t.id = m.target WHERE m.seq > ?`
+	q := `SELECT m.id, m.scope, m.key, m.type, m.class, m.source_key, m.body, m.target, m.version, m.begin_on, m.deleted, m.job_id, m.seq
+		FROM mappings m WHERE m.seq > ?`
 	args := []any{f.AfterSeq}
 	if f.Scope != "" {
 		q += " AND m.scope = ?"
@@ -305,45 +305,130 @@ func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.
 		return nil, db.wrap("list mappings", err)
 	}
 	defer rows.Close()
-	var out []store.MappingRecord
-	// Target descriptions are decoded once per call and shared by the
-	// records that describe the same target.
-	targets := map[int64]graph.Properties{}
+	// The rows are read first and decoded after, once their target
+	// descriptions have been read, each once, in a query of their own.
+	type stored struct {
+		sourceKey sql.NullString
+		body      string
+		targetID  sql.NullInt64
+	}
+	var (
+		out  []store.MappingRecord
+		raw  []stored
+		want = map[int64]bool{}
+	)
 	for rows.Next() {
 		var (
-			m        store.MappingRecord
-			body     string
-			targetID sql.NullInt64
-			target   sql.NullString
-			begin    int64
+			m     store.MappingRecord
+			r     stored
+			begin int64
 		)
-		if err := rows.Scan(&m.ID, &m.Scope, &m.Key, &m.Type, &m.Class, &body, &targetID, &target, &m.Version, &begin, &m.Deleted, &m.JobID, &m.Seq); err != nil {
-			return nil, db.wrap("list mappings", err)
-		}
-		var props graph.Properties
-		if targetID.Valid {
-			if !target.Valid {
-				return nil, fmt.Errorf("list mappings: mapping %s/%s: target description %d is missing", m.Scope, m.Key, targetID.Int64)
-			}
-			p, ok := targets[targetID.Int64]
-			if !ok {
-				if err := p.UnmarshalJSON([]byte(target.String)); err != nil {
-					return nil, fmt.Errorf("list mappings: mapping %s/%s: target description: %w", m.Scope, m.Key, err)
-				}
-				targets[targetID.Int64] = p
-			}
-			props = p
-		}
-		if err := decodeMapping(body, props, &m.MappedRelationship); err != nil {
+		if err := rows.Scan(&m.ID, &m.Scope, &m.Key, &m.Type, &m.Class, &r.sourceKey, &r.body, &r.targetID, &m.Version, &begin, &m.Deleted, &m.JobID, &m.Seq); err != nil {
 			return nil, db.wrap("list mappings", err)
 		}
 		m.BeginOn = fromMillis(begin)
+		if r.targetID.Valid {
+			want[r.targetID.Int64] = true
+		}
 		out = append(out, m)
+		raw = append(raw, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap("list mappings", err)
 	}
+	rows.Close()
+	descs, err := db.mappingTargets(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	targets := targetCache{descs: descs}
+	for i := range out {
+		m, r := &out[i], raw[i]
+		if err := targets.decode(r.sourceKey, r.body, r.targetID, &m.MappedRelationship); err != nil {
+			return nil, fmt.Errorf("list mappings: mapping %s/%s: %w", m.Scope, m.Key, err)
+		}
+	}
 	return out, nil
+}
+
+// mappingTargets reads the stored target descriptions with the given ids.
+func (db *DB) mappingTargets(ctx context.Context, ids map[int64]bool) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	all := make([]any, 0, len(ids))
+	for id := range ids {
+		all = append(all, id)
+	}
+	const chunk = 500
+	for start := 0; start < len(all); start += chunk {
+		part := all[start:min(start+chunk, len(all))]
+		q := `SELECT id, props FROM mapping_targets WHERE id IN (?` + strings.Repeat(", ?", len(part)-1) + `)`
+		rows, err := db.reader.QueryContext(ctx, q, part...)
+		if err != nil {
+			return nil, db.wrap("read mapping target descriptions", err)
+		}
+		for rows.Next() {
+			var (
+				id   int64
+				desc string
+			)
+			if err := rows.Scan(&id, &desc); err != nil {
+				rows.Close()
+				return nil, db.wrap("read mapping target descriptions", err)
+			}
+			out[id] = desc
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, db.wrap("read mapping target descriptions", err)
+		}
+	}
+	return out, nil
+}
+
+// targetCache decodes stored mappings, decoding each target description
+// once; the mappings of one target share the decoded parts.
+type targetCache struct {
+	descs   map[int64]string       // stored text of the descriptions, by id
+	current map[int64]*mappingBody // decoded, of mappings written since migration 005
+	legacy  map[int64]graph.Properties
+}
+
+// decode fills m from a stored row: source key, body and target id.
+func (c *targetCache) decode(sourceKey sql.NullString, body string, targetID sql.NullInt64, m *graph.MappedRelationship) error {
+	if !targetID.Valid {
+		return decodeMapping(body, nil, m)
+	}
+	id := targetID.Int64
+	desc, ok := c.descs[id]
+	if !ok {
+		return fmt.Errorf("target description %d is missing", id)
+	}
+	if sourceKey.Valid {
+		t, ok := c.current[id]
+		if !ok {
+			var err error
+			if t, err = decodeTarget(desc); err != nil {
+				return fmt.Errorf("target description %d: %w", id, err)
+			}
+			if c.current == nil {
+				c.current = map[int64]*mappingBody{}
+			}
+			c.current[id] = t
+		}
+		return fillMapping(sourceKey.String, body, t, m)
+	}
+	props, ok := c.legacy[id]
+	if !ok {
+		if err := props.UnmarshalJSON([]byte(desc)); err != nil {
+			return fmt.Errorf("target description %d: %w", id, err)
+		}
+		if c.legacy == nil {
+			c.legacy = map[int64]graph.Properties{}
+		}
+		c.legacy[id] = props
+	}
+	return decodeMapping(body, props, m)
 }
 
 // Counts returns the number of live entities and relationships per _type.

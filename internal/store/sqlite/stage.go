@@ -29,7 +29,8 @@ var stagedKinds = []stagedKind{
 	{store.KindEntity, "entities", [][2]string{{"type", "TEXT"}, {"classes", "TEXT"}, {"props", "TEXT"}}},
 	{store.KindRelationship, "relationships", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"from_scope", "TEXT"},
 		{"from_key", "TEXT"}, {"to_scope", "TEXT"}, {"to_key", "TEXT"}, {"props", "TEXT"}}},
-	{store.KindMapping, "mappings", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"body", "TEXT"}, {"target", "INTEGER"}}},
+	{store.KindMapping, "mappings", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"source_key", "TEXT"}, {"body", "TEXT"},
+		{"target", "INTEGER"}}},
 }
 
 // log and table are the kind's log and stage tables.

@@ -117,7 +117,7 @@ func encodeRelationship(i int, r *graph.Relationship, buf *[]byte) ([]any, error
 }
 
 // encodeMappingRow validates and encodes one mapped relationship. The row
-// carries the target description as a sixth value, which mappingTargets
+// carries the target description as a seventh value, which mappingTargets
 // takes off.
 func encodeMappingRow(i int, m *graph.MappedRelationship, buf *[]byte) ([]any, error) {
 	if err := graph.ValidateMappedRelationship(m); err != nil {
@@ -127,7 +127,7 @@ func encodeMappingRow(i int, m *graph.MappedRelationship, buf *[]byte) ([]any, e
 	if err != nil {
 		return nil, fmt.Errorf("mapping %d (%s/%s): %w", i, m.Type, m.Key, err)
 	}
-	return []any{m.Key, m.Type, m.Class, enc.body, enc.targetID, enc.target}, nil
+	return []any{m.Key, m.Type, m.Class, enc.sourceKey, enc.body, enc.targetID, enc.target}, nil
 }
 
 // mappingTargets takes the target descriptions off encoded mapping rows
@@ -135,8 +135,8 @@ func encodeMappingRow(i int, m *graph.MappedRelationship, buf *[]byte) ([]any, e
 func mappingTargets(rows [][]any) [][]any {
 	out := make([][]any, len(rows))
 	for i, r := range rows {
-		out[i] = []any{r[4], r[5]}
-		rows[i] = r[:5]
+		out[i] = []any{r[5], r[6]}
+		rows[i] = r[:6]
 	}
 	return out
 }
