@@ -98,7 +98,10 @@ func TestHostTargetFixtures(t *testing.T) {
 	for fixtureName, wantType := range cases {
 		t.Run(fixtureName, func(t *testing.T) {
 			for _, a := range decodeAssets(t, fixtureName) {
-				e, target := HostTarget(a)
+				e, target, err := HostTarget(a)
+				if err != nil {
+					t.Fatalf("asset %d: %v", a.ID, err)
+				}
 				if err := graph.ValidateEntity(&e); err != nil {
 					t.Errorf("asset %d: %v", a.ID, err)
 				}
@@ -137,7 +140,10 @@ func TestEC2PartitionFollowsRegion(t *testing.T) {
 	cases := map[string]string{"us-east-1": "arn:aws:", "us-gov-west-1": "arn:aws-us-gov:", "cn-north-1": "arn:aws-cn:"}
 	for region, prefix := range cases {
 		a := &qualys.HostAsset{ID: 1, QWebHostID: 2, EC2Sources: []qualys.EC2Source{{Region: region, AccountID: "42", InstanceID: "i-1"}}}
-		e, _ := HostTarget(a)
+		e, _, err := HostTarget(a)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if e.Type != TypeAWSInstance || e.Key[:len(prefix)] != prefix {
 			t.Errorf("%s: %s %s", region, e.Type, e.Key)
 		}

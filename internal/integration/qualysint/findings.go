@@ -101,8 +101,10 @@ func HostFinding(h *qualys.DetectionHost, d *qualys.Detection, t *hostTarget, o 
 
 // HostFindingLinks returns the relationships of a host finding: VMDR
 // IDENTIFIED finding and finding IS qualys_vuln (direct), and Host HAS
-// finding (mapped to the host target).
-func HostFindingLinks(findingKey string, qid int64, t *hostTarget) ([]graph.Relationship, graph.MappedRelationship) {
+// finding (mapped to the host target). host is the target's entity
+// (t.entity()); the mapping carries it as is, so the findings of one host
+// share one description of it.
+func HostFindingLinks(findingKey string, qid int64, t *hostTarget, host graph.Entity) ([]graph.Relationship, graph.MappedRelationship) {
 	rels := []graph.Relationship{
 		{Key: graph.RelationshipKey(KeyVMDR, ClassIdentified, findingKey), Type: RelVMDRIdentified, Class: ClassIdentified, FromKey: KeyVMDR, ToKey: findingKey},
 		vulnLink(findingKey, RelHostFindingIsVuln, qid),
@@ -114,7 +116,7 @@ func HostFindingLinks(findingKey string, qid int64, t *hostTarget) ([]graph.Rela
 		Direction:        graph.Reverse,
 		SourceKey:        findingKey,
 		TargetFilterKeys: t.filterKeys(),
-		TargetEntity:     t.entity(),
+		TargetEntity:     host,
 	}
 	return rels, has
 }

@@ -1,6 +1,8 @@
 package qualysint
 
 import (
+	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -27,17 +29,21 @@ type hostTarget struct {
 	AzureVMSourceID     string
 	AzureSubscriptionID string
 
-	// full is the Host entity built from the host asset (zero for a
-	// fallback target); every mapping to the host carries it.
-	full graph.Entity
+	// desc holds the properties of the Host entity built from the host
+	// asset, encoded once with graph.Properties.AppendJSON; nil for a
+	// fallback target. The job keeps a target per scanned host until the
+	// detections step has run, and the bytes take far less memory than
+	// the map. Type and Key are that entity's _type and _key.
+	desc []byte
 }
 
 // HostTarget converts an Asset Management host asset into the Host entity
 // that the VMDR service SCANS (the mapper's target) and the identifiers its
 // findings carry. The kind is the first that can be built: an EC2 ARN
 // (aws_instance), a GCP selfLink (google_compute_instance), an Azure
-// resource id (azure_vm), else discovered_host.
-func HostTarget(a *qualys.HostAsset) (graph.Entity, hostTarget) {
+// resource id (azure_vm), else discovered_host. The error is that of
+// encoding the entity's properties, which the store would refuse too.
+func HostTarget(a *qualys.HostAsset) (graph.Entity, hostTarget, error) {
 	t := hostTarget{QWebID: a.QWebHostID}
 	t.FQDN = strings.ToLower(strings.TrimSpace(firstNonEmpty(a.DNSHostName, a.FQDN)))
 	t.Hostname = firstNonEmpty(a.Hostname, t.FQDN, a.Address, strconv.FormatInt(a.ID, 10))
@@ -132,9 +138,27 @@ func HostTarget(a *qualys.HostAsset) (graph.Entity, hostTarget) {
 	}
 	p["id"] = stringList(ids...)
 	setList(p, "tags", tagNames...)
-	e := graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}
-	t.full = graph.Entity{Key: e.Key, Type: e.Type, Class: []string{"Host"}, Properties: p.Clone()}
-	return e, t
+	desc, err := encodeDescription(p)
+	if err != nil {
+		return graph.Entity{}, hostTarget{}, fmt.Errorf("host asset %d: %w", a.ID, err)
+	}
+	t.desc = desc
+	return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}, t, nil
+}
+
+// encodeDescription encodes a host's properties as JSON into a buffer
+// sized to them, without the spare room of a grown one. Decoding gives the same properties back, so that
+// the findings' HAS links describe the host exactly as its SCANS link
+// does: the values HostTarget sets are strings, int64s and lists of
+// strings, and the strings are valid UTF-8 (the qualys client refuses
+// XML that is not), which the JSON encoding keeps exactly.
+func encodeDescription(p graph.Properties) ([]byte, error) {
+	var scratch [2048]byte
+	b, err := p.AppendJSON(scratch[:0])
+	if err != nil {
+		return nil, fmt.Errorf("encode host properties: %w", err)
+	}
+	return bytes.Clone(b), nil
 }
 
 // fallbackTarget is the Host of a detection whose host has no host asset:
@@ -145,18 +169,25 @@ func fallbackTarget(h *qualys.DetectionHost) hostTarget {
 	return hostTarget{Type: TypeDiscoveredHost, Key: DiscoveredHostKey(h.ID), Name: hostname, Hostname: hostname, QWebID: h.ID, FQDN: fqdn}
 }
 
-// entity is the target entity of a finding's HAS link. For a host with a
-// host asset it is the same entity its SCANS link carries, so that the
-// placeholder the mapper makes does not depend on which link it reads
-// last; a host without one (fallbackTarget) gets a small entity from the
-// detection's host record.
-func (t *hostTarget) entity() graph.Entity {
-	if t.full.Key != "" {
-		return graph.Entity{Key: t.full.Key, Type: t.full.Type, Class: []string{"Host"}, Properties: t.full.Properties.Clone()}
+// entity is the target entity of the HAS links of the host's findings.
+// For a host with a host asset it is the entity its SCANS link carries,
+// decoded from desc, so that the placeholder the mapper makes does not
+// depend on which link it reads last; a host without one (fallbackTarget)
+// gets a small entity from the detection's host record. Each call makes a
+// new entity: call it once per host record and give the result to every
+// finding of the host (HostFindingLinks), as nothing downstream changes a
+// mapping's target properties.
+func (t *hostTarget) entity() (graph.Entity, error) {
+	if t.desc != nil {
+		var p graph.Properties
+		if err := p.UnmarshalJSON(t.desc); err != nil {
+			return graph.Entity{}, fmt.Errorf("decode the properties of host %s: %w", t.Key, err)
+		}
+		return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}, nil
 	}
 	p := graph.Properties{"name": t.Name, "displayName": t.Name, "hostname": t.Hostname, "qualysQwebHostId": t.QWebID, "scannedBy": "qualys"}
 	setString(p, "fqdn", t.FQDN)
-	return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}
+	return graph.Entity{Key: t.Key, Type: t.Type, Class: []string{"Host"}, Properties: p}, nil
 }
 
 // filterKeys says how the mapper finds the host: a discovered host is any

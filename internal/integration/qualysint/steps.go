@@ -211,7 +211,10 @@ func (j *job) hostDetails(ctx context.Context, s *integration.StepContext) error
 			s.Count("skippedByTag", 1)
 			return nil
 		}
-		e, t := HostTarget(a)
+		e, t, err := HostTarget(a)
+		if err != nil {
+			return err
+		}
 		j.mu.Lock()
 		j.targets[a.QWebHostID] = &t
 		j.mu.Unlock()
@@ -317,6 +320,10 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 			t = &ft
 			fallback++
 		}
+		// The host's entity is decoded once, on its first kept finding,
+		// and every HAS link of the host carries that same entity.
+		var host graph.Entity
+		decoded := false
 		for i := range h.Detections {
 			d := &h.Detections[i]
 			if d.QID <= 0 {
@@ -327,8 +334,15 @@ func (j *job) hostDetections(ctx context.Context, s *integration.StepContext) er
 				skippedType++
 				continue
 			}
+			if !decoded {
+				var err error
+				if host, err = t.entity(); err != nil {
+					return err
+				}
+				decoded = true
+			}
 			e := HostFinding(h, d, t, &j.opts)
-			rels, has := HostFindingLinks(e.Key, d.QID, t)
+			rels, has := HostFindingLinks(e.Key, d.QID, t, host)
 			if err := s.AddEntities(ctx, e); err != nil {
 				return err
 			}
