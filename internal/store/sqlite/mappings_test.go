@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -40,11 +39,7 @@ func syncMappings(ctx context.Context, t *testing.T, db *DB, job string, ms ...g
 // target share one stored description and read back whole.
 func TestMappingTargetsStoredOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "targets.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "targets.db")
 	if _, err := syncMappings(ctx, t, db, "job-1", hostMapping("f1", "h1"), hostMapping("f2", "h1"), hostMapping("f3", "h2")); err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +79,7 @@ func TestMappingTargetsStoredOnce(t *testing.T) {
 // migration 004, whose body holds its target description.
 func TestMappingBodiesBeforeTargetsTable(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "legacy.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "legacy.db")
 	body := `{"direction":"REVERSE","sourceKey":"f1","targetFilterKeys":[["_type","_key"]],"targetKey":"h1","targetType":"suite_host","targetClass":["Host"],"targetProperties":{"hostId":7,"name":"h1"},"skipTargetCreation":false,"properties":{}}`
 	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mappings (scope, key, type, class, body, version, begin_on, deleted, job_id, seq)
 		VALUES ('instance:x', 'f1|has|host-finding', 'suite_host_has_finding', 'HAS', ?, 1, 0, 0, 'job-0', 1)`, body); err != nil {
@@ -116,11 +107,7 @@ func TestMappingBodiesBeforeTargetsTable(t *testing.T) {
 // the id of a different stored description, and changes nothing.
 func TestMappingTargetIDClash(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "clash.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "clash.db")
 	m := hostMapping("f1", "h1")
 	enc, err := encodeMapping(&m, new([]byte))
 	if err != nil {
@@ -149,11 +136,7 @@ func TestMappingTargetIDClash(t *testing.T) {
 // anew.
 func TestMappingBodiesBeforeSourceKey(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "v4.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "v4.db")
 	body := `{"direction":"REVERSE","sourceKey":"f1","targetFilterKeys":[["_type","_key"]],"targetKey":"h1","targetType":"suite_host","targetClass":["Host"],"skipTargetCreation":false,"properties":{}}`
 	props := `{"hostId":7,"name":"h1","tags":["a","b"]}`
 	if _, err := db.writer.ExecContext(ctx, `INSERT INTO mapping_targets (id, props) VALUES (42, ?)`, props); err != nil {
@@ -213,11 +196,7 @@ func TestMappingRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := Open(ctx, filepath.Join(t.TempDir(), "rt.db"), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openTestDB(t, "rt.db")
 			if _, err := syncMappings(ctx, t, db, "job-1", tt.m); err != nil {
 				t.Fatal(err)
 			}

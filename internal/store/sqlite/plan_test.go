@@ -13,11 +13,7 @@ import (
 // staging tables or a scope range and reach stored rows by index.
 func TestMergePlansUseIndexes(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, "plans.db")
 	st, err := openStage(ctx, db.sessions)
 	if err != nil {
 		t.Fatal(err)
@@ -66,4 +62,16 @@ func TestMergePlansUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openTestDB opens a new store in the test's temporary directory, closed
+// when the test ends.
+func openTestDB(t *testing.T, name string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), name), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
