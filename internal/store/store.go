@@ -80,9 +80,9 @@ type Store interface {
 	// EntityHistory returns every version of an entity, oldest first.
 	EntityHistory(ctx context.Context, scope, key string) ([]EntityRecord, error)
 	// ListMappings returns stored mapped relationships, ordered by Seq,
-	// with Seq greater than f.AfterSeq. Records of one call that describe
-	// the same target may share its TargetEntity.Properties: treat them as
-	// read-only.
+	// with Seq greater than f.AfterSeq. Records that describe the same
+	// target, in one call or across calls, may share its TargetEntity,
+	// TargetFilterKeys and their contents: treat them as read-only.
 	ListMappings(ctx context.Context, f MappingFilter) ([]MappingRecord, error)
 	// Changes returns change-log entries with Seq greater than f.AfterSeq,
 	// oldest first.

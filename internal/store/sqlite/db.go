@@ -46,6 +46,9 @@ type DB struct {
 
 	mu      sync.Mutex
 	syncing map[string]bool // scopes with an open sync session
+
+	// targets keeps decoded mapping target descriptions between reads.
+	targets decodedTargets
 }
 
 // sqliteHeader starts every SQLite database file.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 
 	"github.com/qgraph/qgraph/internal/graph"
 	"github.com/qgraph/qgraph/internal/store"
@@ -139,11 +140,25 @@ func targetID(desc string) int64 {
 	return int64(h.Sum64() >> 1)
 }
 
-// decodeTarget decodes a target description written by appendTarget.
+// targetPropertiesField introduces the last field of a description written
+// by appendTarget. Inside a JSON string its quotes would be escaped, so its
+// first occurrence is the field itself.
+const targetPropertiesField = `,"targetProperties":`
+
+// decodeTarget decodes a target description written by appendTarget: the
+// fields before targetProperties with encoding/json, the properties, which
+// are most of the text, with graph's decoder.
 func decodeTarget(desc string) (*mappingBody, error) {
 	var b mappingBody
-	if err := json.Unmarshal([]byte(desc), &b); err != nil {
+	head, props, ok := strings.Cut(desc, targetPropertiesField)
+	if !ok || !strings.HasSuffix(props, "}") {
+		return nil, fmt.Errorf("target description has no %s field last", strings.Trim(targetPropertiesField, `,:`))
+	}
+	if err := json.Unmarshal([]byte(head+"}"), &b); err != nil {
 		return nil, err
+	}
+	if err := b.TargetProperties.UnmarshalJSON([]byte(props[:len(props)-1])); err != nil {
+		return nil, fmt.Errorf("targetProperties: %w", err)
 	}
 	if b.TargetProperties == nil {
 		b.TargetProperties = graph.Properties{}

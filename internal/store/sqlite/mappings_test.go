@@ -217,3 +217,54 @@ func TestMappingRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodedTargetsGenerations keeps at most two generations of decoded
+// descriptions and brings an entry read from the older one back.
+func TestDecodedTargetsGenerations(t *testing.T) {
+	var c decodedTargets
+	first := &mappingBody{TargetKey: "first"}
+	c.put(0, first)
+	for id := int64(1); id < decodedTargetsPerGeneration; id++ {
+		c.put(id, &mappingBody{})
+	}
+	c.put(decodedTargetsPerGeneration, &mappingBody{}) // starts a second generation
+	if got, ok := c.get(0); !ok || got != first {
+		t.Fatalf("entry of the previous generation: got %v, %v", got, ok)
+	}
+	for id := int64(decodedTargetsPerGeneration + 1); id < 3*decodedTargetsPerGeneration; id++ {
+		c.put(id, &mappingBody{})
+	}
+	if _, ok := c.get(1); ok {
+		t.Error("an entry two generations old is still kept")
+	}
+	if n := len(c.cur) + len(c.prev); n > 2*decodedTargetsPerGeneration {
+		t.Errorf("%d entries kept, want at most %d", n, 2*decodedTargetsPerGeneration)
+	}
+}
+
+// TestListMappingsPagesShareTargets pages through mappings of one target
+// and checks that later pages reuse the description decoded by the first.
+func TestListMappingsPagesShareTargets(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t, "pages.db")
+	if _, err := syncMappings(ctx, t, db, "job-1", hostMapping("f1", "h1"), hostMapping("f2", "h1")); err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.ListMappings(ctx, store.MappingFilter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := db.ListMappings(ctx, store.MappingFilter{AfterSeq: first[0].Seq, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 1 || len(second) != 1 {
+		t.Fatalf("pages of %d and %d mappings, want 1 and 1", len(first), len(second))
+	}
+	if &first[0].TargetFilterKeys[0] != &second[0].TargetFilterKeys[0] {
+		t.Error("the second page decoded the target description again")
+	}
+	if second[0].SourceKey != "f2" || second[0].TargetEntity.Key != "h1" {
+		t.Errorf("second page = %+v", second[0].MappedRelationship)
+	}
+}

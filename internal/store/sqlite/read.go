@@ -284,7 +284,9 @@ func (db *DB) Neighbors(ctx context.Context, scope, key string, f store.Neighbor
 }
 
 // ListMappings returns mapped relationships with Seq above f.AfterSeq,
-// ordered by Seq.
+// ordered by Seq. Records of one target share its decoded description
+// (filter keys, target entity), with each other and with later calls:
+// callers must not modify them.
 func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.MappingRecord, error) {
 	q := `SELECT m.id, m.scope, m.key, m.type, m.class, m.source_key, m.body, m.target, m.version, m.begin_on, m.deleted, m.job_id, m.seq
 		FROM mappings m WHERE m.seq > ?`
@@ -315,7 +317,9 @@ func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.
 	var (
 		out  []store.MappingRecord
 		raw  []stored
-		want = map[int64]bool{}
+		want = map[int64]bool{} // descriptions to read
+		// targets starts with the descriptions decoded by earlier calls.
+		targets = targetCache{db: db, current: map[int64]*mappingBody{}}
 	)
 	for rows.Next() {
 		var (
@@ -327,8 +331,14 @@ func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.
 			return nil, db.wrap("list mappings", err)
 		}
 		m.BeginOn = fromMillis(begin)
-		if r.targetID.Valid {
-			want[r.targetID.Int64] = true
+		if id := r.targetID.Int64; r.targetID.Valid && !want[id] {
+			if _, ok := targets.current[id]; !ok {
+				if t, ok := db.targets.get(id); ok && r.sourceKey.Valid {
+					targets.current[id] = t
+				} else {
+					want[id] = true
+				}
+			}
 		}
 		out = append(out, m)
 		raw = append(raw, r)
@@ -337,11 +347,9 @@ func (db *DB) ListMappings(ctx context.Context, f store.MappingFilter) ([]store.
 		return nil, db.wrap("list mappings", err)
 	}
 	rows.Close()
-	descs, err := db.mappingTargets(ctx, want)
-	if err != nil {
+	if targets.descs, err = db.mappingTargets(ctx, want); err != nil {
 		return nil, err
 	}
-	targets := targetCache{descs: descs}
 	for i := range out {
 		m, r := &out[i], raw[i]
 		if err := targets.decode(r.sourceKey, r.body, r.targetID, &m.MappedRelationship); err != nil {
@@ -389,6 +397,7 @@ func (db *DB) mappingTargets(ctx context.Context, ids map[int64]bool) (map[int64
 // targetCache decodes stored mappings, decoding each target description
 // once; the mappings of one target share the decoded parts.
 type targetCache struct {
+	db      *DB                    // keeps what is decoded for later calls
 	descs   map[int64]string       // stored text of the descriptions, by id
 	current map[int64]*mappingBody // decoded, of mappings written since migration 005
 	legacy  map[int64]graph.Properties
@@ -400,22 +409,20 @@ func (c *targetCache) decode(sourceKey sql.NullString, body string, targetID sql
 		return decodeMapping(body, nil, m)
 	}
 	id := targetID.Int64
+	if t, ok := c.current[id]; ok && sourceKey.Valid {
+		return fillMapping(sourceKey.String, body, t, m)
+	}
 	desc, ok := c.descs[id]
 	if !ok {
 		return fmt.Errorf("target description %d is missing", id)
 	}
 	if sourceKey.Valid {
-		t, ok := c.current[id]
-		if !ok {
-			var err error
-			if t, err = decodeTarget(desc); err != nil {
-				return fmt.Errorf("target description %d: %w", id, err)
-			}
-			if c.current == nil {
-				c.current = map[int64]*mappingBody{}
-			}
-			c.current[id] = t
+		t, err := decodeTarget(desc)
+		if err != nil {
+			return fmt.Errorf("target description %d: %w", id, err)
 		}
+		c.current[id] = t
+		c.db.targets.put(id, t)
 		return fillMapping(sourceKey.String, body, t, m)
 	}
 	props, ok := c.legacy[id]
