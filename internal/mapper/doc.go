@@ -5,11 +5,13 @@
 // its scope and describes its target by filters. The mapper links the source
 // to every live entity, in any scope, that matches one of the filters. When
 // nothing matches it creates a placeholder entity in store.MapperScope from
-// the target description, unless the mapping says SkipTargetCreation. When an
-// entity with the placeholder's _type and _key later arrives in another
-// scope, the placeholder is adopted: the mapped relationships move to the
-// real entity and the placeholder is deleted. A placeholder that no
-// relationship references any more is deleted too.
+// the target description, unless the mapping says SkipTargetCreation. Every
+// mapping that resolves to the placeholder it would create fills it out:
+// its description's properties are merged in. When an entity with the
+// placeholder's _type and _key later arrives in another scope, the
+// placeholder is adopted: the mapped relationships move to the real entity
+// and the placeholder is deleted. A placeholder that no relationship
+// references any more is deleted too.
 //
 // Global mapping rules (Rule) link entities whose properties are equal, for
 // example ThreatIntel.qid HAS Finding.qid; numbers and numeric strings
@@ -34,6 +36,15 @@
 //     changes cost no scan. An arriving entity with a placeholder's _type
 //     and _key adopts it directly: the placeholder's relationships are
 //     re-pointed and no scan is needed.
+//   - A run holds a little per distinct target (resolved filter, entity
+//     looked up, placeholder) and nothing per mapping beyond the page in
+//     hand. A placeholder is staged as it is created, and again whenever
+//     a fill changes it; a stored placeholder that fills changed is
+//     staged at the end, if still valid. A placeholder keeps only its
+//     properties as JSON and the hash of the description merged last, so
+//     the same description again costs nothing; the properties of a
+//     stored placeholder are read only for the page of mappings that may
+//     fill it.
 //   - Global rules are evaluated after a change: for a small change window
 //     only for the values changed entities had or have (reading the
 //     sources and targets holding them through the property index), for a

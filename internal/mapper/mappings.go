@@ -40,11 +40,12 @@ type mappingPage struct {
 }
 
 // readMappingPages reads mappings with Seq above after (and at most upTo,
-// when upTo > 0) in pages on a goroutine, one page ahead of the consumer.
-// The channel closes after the last page or an error; cancel ctx to stop
-// early.
+// when upTo > 0) in pages on a goroutine, one page ahead of the consumer:
+// the channel is unbuffered, so at most two pages are alive, the one in
+// hand and the next. The channel closes after the last page or an error;
+// cancel ctx to stop early.
 func (r *run) readMappingPages(ctx context.Context, after, upTo int64, includeDeleted bool) <-chan mappingPage {
-	out := make(chan mappingPage, 1)
+	out := make(chan mappingPage)
 	go func() {
 		defer close(out)
 		for {
@@ -82,11 +83,7 @@ func (r *run) readMappingPages(ctx context.Context, after, upTo int64, includeDe
 // may have changed.
 func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, recheck bool) error {
 	var reqs []*sigReq
-	type sigs struct {
-		filters  []*sigReq
-		identity *sigReq
-	}
-	per := make([]sigs, len(recs))
+	per := make([]recSigs, len(recs))
 	var stale []*store.MappingRecord // mappings that may have relationships already
 	for i := range recs {
 		rec := &recs[i]
@@ -94,8 +91,11 @@ func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, r
 			stale = append(stale, rec)
 			continue
 		}
-		f, id := r.mappingSigs(&rec.MappedRelationship)
-		per[i] = sigs{f, id}
+		f, id, err := r.mappingSigs(&rec.MappedRelationship)
+		if err != nil {
+			return err
+		}
+		per[i] = recSigs{f, id}
 		reqs = append(reqs, f...)
 		reqs = append(reqs, id)
 		r.targetTypes[rec.TargetEntity.Type] = true
@@ -108,6 +108,11 @@ func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, r
 	}
 	existing, err := r.existingRelationships(ctx, stale)
 	if err != nil {
+		return err
+	}
+	hashes := newDescHashes(r.seed)
+	defer r.releaseLoaded()
+	if err := r.prefetchPlaceholders(ctx, recs, per, hashes); err != nil {
 		return err
 	}
 	for i := range recs {
@@ -128,7 +133,10 @@ func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, r
 			continue
 		}
 		r.report.MappingsResolved++
-		targets := r.targetsFor(&rec.MappedRelationship, per[i].filters, per[i].identity)
+		targets, err := r.targetsFor(ctx, &rec.MappedRelationship, per[i], hashes)
+		if err != nil {
+			return err
+		}
 		if len(targets) == 0 {
 			r.report.Unresolved++
 		}
@@ -155,11 +163,46 @@ func (r *run) processMappings(ctx context.Context, recs []store.MappingRecord, r
 	return nil
 }
 
+// recSigs holds the filter requests of one mapping (see mappingSigs).
+type recSigs struct {
+	filters  []*sigReq
+	identity *sigReq
+}
+
 // targetsFor picks a mapping's targets: the matches outside the mapper
 // scope; else an entity outside the mapper scope with the target
 // description's _type and _key (which adopts the placeholder); else the
-// matching placeholders; else a new placeholder unless SkipTargetCreation.
-func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identity *sigReq) []*target {
+// matching placeholders, filled out with the description; else a new
+// placeholder unless SkipTargetCreation.
+func (r *run) targetsFor(ctx context.Context, m *graph.MappedRelationship, sigs recSigs, hashes *descHashes) ([]*target, error) {
+	found, placeholders := r.matches(sigs.filters, sigs.identity)
+	if !placeholders {
+		return found, nil
+	}
+	if len(found) > 0 {
+		h := hashes.of(m.TargetEntity.Properties)
+		for _, t := range found {
+			if err := r.fillPlaceholder(ctx, t, m, h); err != nil {
+				return nil, err
+			}
+		}
+		return found, nil
+	}
+	if m.SkipTargetCreation {
+		return nil, nil
+	}
+	t, err := r.createPlaceholder(ctx, m, hashes.of(m.TargetEntity.Properties))
+	if t == nil || err != nil {
+		return nil, err
+	}
+	return []*target{t}, nil
+}
+
+// matches returns what a mapping's filters resolved to: the matches
+// outside the mapper scope, else an entity outside it with the target
+// description's _type and _key, else (placeholders true) the matching
+// placeholders, possibly none.
+func (r *run) matches(filters []*sigReq, identity *sigReq) (found []*target, placeholders bool) {
 	var real, ph []*target
 	if len(filters) == 1 {
 		if res := r.sigs[filters[0].key]; res != nil {
@@ -174,29 +217,17 @@ func (r *run) targetsFor(m *graph.MappedRelationship, filters []*sigReq, identit
 		}
 	}
 	if len(real) > 0 {
-		return real
+		return real, false
 	}
 	if identity != nil {
 		if res := r.sigs[identity.key]; res != nil {
 			if len(res.real) > 0 {
-				return res.real
+				return res.real, false
 			}
 			ph = appendNew(ph, res.placeholders)
 		}
 	}
-	if len(ph) > 0 {
-		for _, t := range ph {
-			r.fillPlaceholder(t, m)
-		}
-		return ph
-	}
-	if m.SkipTargetCreation {
-		return nil
-	}
-	if t := r.createPlaceholder(m); t != nil {
-		return []*target{t}
-	}
-	return nil
+	return ph, true
 }
 
 // appendNew appends the targets of add that list does not hold yet,
@@ -239,9 +270,13 @@ func relationshipFor(rec *store.MappingRecord, t *target, several bool) graph.Re
 	return rel
 }
 
-// ownedBy reports whether a mapper relationship key belongs to a mapping.
+// ownedBy reports whether a mapper relationship key belongs to a mapping:
+// it is the mapping's key, or that key, keySeparator and a target suffix.
+// It is called for every stored relationship of a changed mapping's source,
+// so it builds no string.
 func ownedBy(relKey, mappingKey string) bool {
-	return relKey == mappingKey || strings.HasPrefix(relKey, mappingKey+keySeparator)
+	rest, ok := strings.CutPrefix(relKey, mappingKey)
+	return ok && (rest == "" || strings.HasPrefix(rest, keySeparator))
 }
 
 // endpoint names an entity.

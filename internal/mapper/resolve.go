@@ -14,27 +14,48 @@ import (
 // identityShape is the filter that names an entity exactly.
 var identityShape = []string{"_type", "_key"}
 
-// target is an entity a mapping may point at.
+// target is an entity a mapping may point at. A run keeps one per
+// distinct entity it looked up or created, so it holds only what lookups
+// and placeholder fills need: never a placeholder's property map.
 type target struct {
 	id      int64 // 0 for a placeholder not stored yet
 	scope   string
 	key     string
 	typ     string
 	classes []string
-	// values holds the shape properties read with the entity.
-	values map[string]any
-	// props holds every property of a placeholder (mapper scope only).
-	props graph.Properties
+	// names and vals hold the shape properties read with a stored entity:
+	// vals[i] is the value of names[i], or absent.
+	names []string
+	vals  []any
+	// The fields below concern placeholders (mapper scope) only; see
+	// placeholder.go.
+	//
+	// enc is the JSON of every property of the placeholder: kept while
+	// the run has created or changed it, read from the store only while a
+	// page of mappings may fill it, "" otherwise.
+	enc string
+	// merged is the descHash of the target description last merged into
+	// (or checked against) the placeholder; 0 when none was.
+	merged uint64
+	// created says the run made the placeholder (it is staged, not
+	// stored); changed says a fill changed a stored one.
+	created, changed bool
 }
 
+// absent marks a shape property that a stored entity does not have.
+type absent struct{}
+
+// value returns the value of a shape property read with the entity.
 func (t *target) value(name string) (any, bool) {
-	if t.props != nil {
-		if v, ok := t.props[name]; ok {
-			return v, true
+	for i, n := range t.names {
+		if n == name {
+			if _, no := t.vals[i].(absent); no {
+				return nil, false
+			}
+			return t.vals[i], true
 		}
 	}
-	v, ok := t.values[name]
-	return v, ok
+	return nil, false
 }
 
 func (t *target) isPlaceholder() bool { return t.scope == store.MapperScope }
@@ -90,16 +111,35 @@ func encodeValue(v any) string {
 	return "j" + string(b)
 }
 
-// addShape registers a filter shape and returns its id.
-func (r *run) addShape(names []string) string {
+// addShape registers a filter shape and returns its id. A new shape makes
+// the placeholders created or changed so far findable by its filters.
+func (r *run) addShape(names []string) (string, error) {
 	id := shapeID(names)
-	if _, ok := r.shapes[id]; !ok {
-		r.shapes[id] = append([]string(nil), names...)
-		for _, p := range r.pending {
-			r.indexPlaceholder(p.t, id)
+	if _, ok := r.shapes[id]; ok {
+		return id, nil
+	}
+	r.shapes[id] = append([]string(nil), names...)
+	r.shapeProps[id] = propertyNames(names)
+	for _, t := range r.pending {
+		props, err := t.properties()
+		if err != nil {
+			return "", err
+		}
+		r.indexPlaceholder(t, id, props)
+	}
+	return id, nil
+}
+
+// propertyNames returns the names of a shape that are properties, not
+// _key, _type or _class.
+func propertyNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, "_") {
+			out = append(out, n)
 		}
 	}
-	return id
+	return out
 }
 
 func (r *run) shapeList() [][]string {
@@ -114,12 +154,15 @@ func (r *run) shapeList() [][]string {
 
 // mappingSigs returns the filter requests of a mapping: one per target
 // filter, then the identity of its target description (when it has one).
-func (r *run) mappingSigs(m *graph.MappedRelationship) (filters []*sigReq, identity *sigReq) {
+func (r *run) mappingSigs(m *graph.MappedRelationship) (filters []*sigReq, identity *sigReq, err error) {
 	for _, names := range m.TargetFilterKeys {
 		if len(names) == 0 {
 			continue
 		}
-		id := r.addShape(names)
+		id, err := r.addShape(names)
+		if err != nil {
+			return nil, nil, err
+		}
 		req := &sigReq{shape: id, names: names, vals: make([]any, len(names))}
 		enc := make([]string, len(names))
 		ok := true
@@ -152,7 +195,7 @@ func (r *run) mappingSigs(m *graph.MappedRelationship) (filters []*sigReq, ident
 			r.filters.add(identity.key)
 		}
 	}
-	return filters, identity
+	return filters, identity, nil
 }
 
 // entitySigs returns the filter keys an entity matches under a shape; an
@@ -266,6 +309,7 @@ func (r *run) resolve(ctx context.Context, reqs []*sigReq) error {
 	}
 	for k, res := range found {
 		res.placeholders = append(res.placeholders, r.pendingIdx[k]...)
+		delete(r.pendingIdx, k) // indexPlaceholder adds to res from now on
 		sortTargets(res.real)
 		sortTargets(res.placeholders)
 		r.sigs[k] = res
@@ -295,14 +339,11 @@ func indexOf(names []string, n string) int {
 	return -1
 }
 
-// selectTargets starts a query returning target rows for a shape.
+// selectTargets starts a query returning target rows for a shape: id,
+// scope, key, type, classes, then the shape's properties.
 func (r *run) selectTargets(shape string) *query {
-	q := newQuery(r.d).sql("SELECT e.id, e.scope, e.key, e.type, ").classesText("e").
-		sql(", CASE WHEN e.scope = ").arg(store.MapperScope).sql(" THEN ").propsText("e").sql(" END")
-	for _, n := range r.shapes[shape] {
-		if strings.HasPrefix(n, "_") {
-			continue
-		}
+	q := newQuery(r.d).sql("SELECT e.id, e.scope, e.key, e.type, ").classesText("e")
+	for _, n := range r.shapeProps[shape] {
 		q.sql(", ")
 		if r.d == store.Postgres {
 			q.sql("(e.props -> " + pgString(n) + ")::text")
@@ -313,27 +354,24 @@ func (r *run) selectTargets(shape string) *query {
 	return q
 }
 
-// scanTargets runs q and decodes its target rows.
+// scanTargets runs q and decodes its target rows. Scopes, types and class
+// lists are shared between the targets that repeat them.
 func (r *run) scanTargets(ctx context.Context, shape string, q *query) ([]*target, error) {
-	var props []string
-	for _, n := range r.shapes[shape] {
-		if !strings.HasPrefix(n, "_") {
-			props = append(props, n)
-		}
-	}
+	props := r.shapeProps[shape]
 	var out []*target
 	err := r.st.Query(ctx, q.String(), q.args, func(row []any) error {
-		t := &target{id: rowInt(row[0]), scope: rowString(row[1]), key: rowString(row[2]), typ: rowString(row[3])}
-		if err := decodeClasses(rowString(row[4]), &t.classes); err != nil {
+		t := &target{id: rowInt(row[0]), scope: r.intern(rowString(row[1])), key: rowString(row[2]), typ: r.intern(rowString(row[3]))}
+		classes, err := r.classList(rowString(row[4]))
+		if err != nil {
 			return fmt.Errorf("entity %s/%s: %w", t.scope, t.key, err)
 		}
-		if row[5] != nil {
-			if err := t.props.UnmarshalJSON([]byte(rowString(row[5]))); err != nil {
-				return fmt.Errorf("entity %s/%s: %w", t.scope, t.key, err)
-			}
+		t.classes = classes
+		if len(props) > 0 {
+			t.names, t.vals = props, make([]any, len(props))
 		}
 		for i, n := range props {
-			raw := row[6+i]
+			t.vals[i] = absent{}
+			raw := row[5+i]
 			if raw == nil {
 				continue
 			}
@@ -341,10 +379,7 @@ func (r *run) scanTargets(ctx context.Context, shape string, q *query) ([]*targe
 			if err != nil {
 				return fmt.Errorf("entity %s/%s property %s: %w", t.scope, t.key, n, err)
 			}
-			if t.values == nil {
-				t.values = map[string]any{}
-			}
-			t.values[n] = v
+			t.vals[i] = v
 		}
 		out = append(out, t)
 		return nil
@@ -353,6 +388,35 @@ func (r *run) scanTargets(ctx context.Context, shape string, q *query) ([]*targe
 		return nil, fmt.Errorf("look up mapping targets (%s): %w", shape, err)
 	}
 	return out, nil
+}
+
+// intern returns the run's copy of a string that many targets repeat (a
+// scope, a type or a class). The copy is made apart from s, which may share
+// the memory of a larger decoded text.
+func (r *run) intern(s string) string {
+	if v, ok := r.strs[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	r.strs[s] = s
+	return s
+}
+
+// classList returns the run's copy of the class list encoded as JSON
+// text, decoding each distinct text once.
+func (r *run) classList(text string) ([]string, error) {
+	if cls, ok := r.classLists[text]; ok {
+		return cls, nil
+	}
+	var cls []string
+	if err := decodeClasses(text, &cls); err != nil {
+		return nil, err
+	}
+	for i, c := range cls {
+		cls[i] = r.intern(c)
+	}
+	r.classLists[text] = cls
+	return cls, nil
 }
 
 // lookupByKey finds entities by _key, one query per scope and chunk so the

@@ -3,6 +3,7 @@ package mapper
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 
@@ -23,13 +24,24 @@ type run struct {
 	sess  store.SyncSession
 	batch store.Batch
 
-	shapes      map[string][]string   // shape id → property names
-	sigs        map[string]*sigResult // resolved target filters
-	pendingIdx  map[string][]*target  // filter → placeholders created in this run
-	pending     map[string]*placeholder
+	shapes     map[string][]string   // shape id → property names
+	shapeProps map[string][]string   // shape id → its names that are properties
+	sigs       map[string]*sigResult // resolved target filters
+	// pendingIdx lists, by filter not resolved yet, the placeholders
+	// created or changed in this run that match it.
+	pendingIdx map[string][]*target
+	// pending holds the placeholders created or changed in this run, by
+	// key.
+	pending map[string]*target
+	// loaded lists the stored placeholders whose properties the page in
+	// hand read for fills; processMappings drops them after the page.
+	loaded      []*target
+	seed        maphash.Seed         // of the pages' descHashes
 	invalid     map[string]bool      // placeholder keys that failed validation
 	candidates  map[string][]*target // fetch-all lookups, by shape and type/class
 	scopes      []string             // distinct entity scopes, read once
+	strs        map[string]string    // interned scopes, types and classes
+	classLists  map[string][]string  // interned class lists, by JSON text
 	targetTypes map[string]bool
 	// filterClasses lists the classes _class filters name.
 	filterClasses map[string]bool
@@ -44,18 +56,23 @@ func newRun(m *Mapper, prev *state) *run {
 		m: m, st: m.st, d: m.st.Dialect(), log: m.opts.Logger, prev: prev,
 		jobID:         "mapper-" + strconv.FormatInt(m.opts.Now().UnixNano(), 10),
 		shapes:        map[string][]string{},
+		shapeProps:    map[string][]string{},
 		sigs:          map[string]*sigResult{},
 		pendingIdx:    map[string][]*target{},
-		pending:       map[string]*placeholder{},
+		pending:       map[string]*target{},
+		seed:          maphash.MakeSeed(),
 		invalid:       map[string]bool{},
 		candidates:    map[string][]*target{},
+		strs:          map[string]string{},
+		classLists:    map[string][]string{},
 		targetTypes:   map[string]bool{},
 		filterClasses: map[string]bool{},
 		gc:            map[string]bool{},
 	}
-	r.addShape(identityShape)
+	// No placeholder is pending yet, so adding a shape cannot fail.
+	_, _ = r.addShape(identityShape)
 	for _, s := range prev.Shapes {
-		r.addShape(s)
+		_, _ = r.addShape(s)
 	}
 	for _, t := range prev.TargetTypes {
 		r.targetTypes[t] = true
@@ -103,7 +120,8 @@ func (r *run) deleteRel(ctx context.Context, key string) error {
 	return r.maybeFlush(ctx)
 }
 
-// putEntity stages a placeholder entity.
+// putEntity stages a placeholder entity. The session keeps the latest Put
+// of a key, so a placeholder is staged again whenever a fill changes it.
 func (r *run) putEntity(ctx context.Context, e graph.Entity) error {
 	r.batch.Entities = append(r.batch.Entities, e)
 	return r.maybeFlush(ctx)

@@ -168,7 +168,10 @@ func (r *run) recheck(ctx context.Context, affected map[string]bool) error {
 		r.report.MappingsScanned += int64(len(p.recs))
 		var hit []store.MappingRecord
 		for _, rec := range p.recs {
-			f, id := r.mappingSigs(&rec.MappedRelationship)
+			f, id, err := r.mappingSigs(&rec.MappedRelationship)
+			if err != nil {
+				return err
+			}
 			use := id != nil && affected[id.key]
 			for _, q := range f {
 				use = use || affected[q.key]
