@@ -137,6 +137,11 @@ func ValidateMappedRelationship(m *MappedRelationship) error {
 	if m.TargetEntity.Type != "" {
 		checkTypeOf("_mapping.targetEntity._type", m.TargetEntity.Type, bad)
 	}
+	for _, c := range m.TargetEntity.Class {
+		if !validClass(c) {
+			bad("_mapping.targetEntity._class", "class %q must start with an upper-case letter and hold only letters, digits and '_'", c)
+		}
+	}
 	if len(m.TargetFilterKeys) == 0 {
 		bad("_mapping.targetFilterKeys", "needs at least one filter")
 	}
@@ -174,6 +179,8 @@ func checkType(typ string, bad func(string, string, ...any)) {
 // letter as a class, so FIND could never reach a capitalised type.
 func checkTypeOf(prop, typ string, bad func(string, string, ...any)) {
 	switch {
+	case typ == "":
+		bad(prop, "is required")
 	case len(typ) < MinTypeLength:
 		bad(prop, "%q is shorter than %d characters", typ, MinTypeLength)
 	case typ[0] < 'a' || typ[0] > 'z':

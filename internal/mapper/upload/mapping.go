@@ -59,6 +59,9 @@ func decodeMapping(fields map[string]json.RawMessage, bad badFunc) (*graph.Mappe
 			})
 		}
 		m.TargetEntity.Properties = properties(mj.TargetEntity, &tprobs, tbad, "_key", "_type", "_class")
+		if _, ok := mj.TargetEntity["_class"]; !ok && !m.SkipTargetCreation {
+			tprobs = append(tprobs, tbad("_class", "is required: the target is created from this description when no entity matches (set skipTargetCreation to only link to entities that exist)"))
+		}
 		probs = append(probs, tprobs...)
 	}
 	str := func(name string) string {

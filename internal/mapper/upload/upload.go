@@ -183,6 +183,7 @@ type keyIndex struct {
 	mappings      map[string]where
 	ends          map[string][2]string // relationship _key → from and to keys
 	rels          []relEnds            // the relationships, in file order
+	sources       []relEnds            // the mapped relationships, with their source key as from
 }
 
 // relEnds is where a relationship is in the file and the keys of its ends.
@@ -216,6 +217,8 @@ func (k *keyIndex) add(it *item, obj Object) []Problem {
 			from: obj.Relationship.FromKey, to: obj.Relationship.ToKey})
 	case obj.Mapping != nil:
 		seen, key, kind = k.mappings, obj.Mapping.Key, "a mapped relationship"
+		k.sources = append(k.sources, relEnds{at: where{index: it.index, section: it.section, line: it.line, seq: it.seq},
+			from: obj.Mapping.SourceKey})
 	default:
 		return nil
 	}
@@ -235,12 +238,21 @@ func (k *keyIndex) add(it *item, obj Object) []Problem {
 	return []Problem{{Index: it.index, Section: it.section, Line: it.line, Field: "_key", Msg: msg, seq: it.seq}}
 }
 
-// unknownEnds returns a problem for each end of a relationship that names
-// no entity of the file. In Replace mode the file is the whole scope, so
-// such a relationship could never be stored. An end left empty is already
-// a problem of its own.
+// unknownEnds returns a problem for each end of a relationship, and each
+// source of a mapped relationship, that names no entity of the file. In
+// Replace mode the file is the whole scope, so such a relationship could
+// never be stored. An end left empty is already a problem of its own.
 func (k *keyIndex) unknownEnds() []Problem {
 	var out []Problem
+	for _, m := range k.sources {
+		if _, ok := k.entities[m.from]; ok || m.from == "" {
+			continue
+		}
+		out = append(out, Problem{Index: m.at.index, Section: m.at.section, Line: m.at.line, Field: "_mapping.sourceEntityKey", seq: m.at.seq,
+			Msg: fmt.Sprintf("%q is not the _key of an entity of the file; in replace mode the file is the scope's whole content, "+
+				"so the source of a mapped relationship must be an entity of the file (to map from an entity uploaded earlier "+
+				"into this scope, use --mode merge)", m.from)})
+	}
 	for _, r := range k.rels {
 		for _, end := range []struct{ field, key string }{{"_fromEntityKey", r.from}, {"_toEntityKey", r.to}} {
 			if end.key == "" {

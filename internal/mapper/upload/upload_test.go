@@ -184,6 +184,7 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 			want: []string{
 				`object 0: _type: "Aws_Instance" must start with a lower-case letter (types are snake_case, like aws_instance; J1QL reads a capitalised name as a class)`,
 				`object 1: _mapping.targetEntity._type: "CVE" must start with a lower-case letter (types are snake_case, like aws_instance; J1QL reads a capitalised name as a class)`,
+				`object 1: _mapping.sourceEntityKey: "vpc-0123456789" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so the source of a mapped relationship must be an entity of the file (to map from an entity uploaded earlier into this scope, use --mode merge)`,
 			},
 		},
 		{
@@ -195,6 +196,7 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 				`object 0: ids: integer 9223372036854775808 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "9223372036854775808"`,
 				`object 0: low: integer -9223372036854775809 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "-9223372036854775809"`,
 				`object 1: _mapping.targetEntity.severity: integer 99999999999999999999 does not fit in 64 bits (-9223372036854775808 to 9223372036854775807) and would lose precision; send it as a string, like "99999999999999999999"`,
+				`object 1: _mapping.sourceEntityKey: "vpc-0123456789" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so the source of a mapped relationship must be an entity of the file (to map from an entity uploaded earlier into this scope, use --mode merge)`,
 			},
 		},
 		{
@@ -234,13 +236,29 @@ func TestRunRejectsInvalidFilesWhole(t *testing.T) {
 				`object 0: scannedOn: element 1: "2024-13-01" is not a date; a property whose name ends in On holds dates: epoch milliseconds as numbers (1714564800000) or ISO 8601 times with a time zone (2024-05-01T12:00:00Z) or dates (2024-05-01); rename the property if it does not hold dates`,
 				`object 0: updatedOn: "1714564800000" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
 				`object 1: _mapping.targetEntity.publishedOn: "soon" is not a date; a property whose name ends in On holds a date: epoch milliseconds as a number (1714564800000) or an ISO 8601 time with a time zone (2024-05-01T12:00:00Z) or date (2024-05-01); rename the property if it is not a date`,
+				`object 1: _mapping.sourceEntityKey: "vpc-0123456789" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so the source of a mapped relationship must be an entity of the file (to map from an entity uploaded earlier into this scope, use --mode merge)`,
+			},
+		},
+		{
+			name: "mapping target classes and types",
+			input: `{"entities": [{"_key": "team-alpha-0001", "_type": "team", "_class": "Team", "name": "a", "displayName": "a"}],
+			"mappedRelationships": [
+				{"_class": "HAS", "_mapping": {"sourceEntityKey": "team-alpha-0001", "targetFilterKeys": [["serial"]], "targetEntity": {"_type": "device", "_class": "device", "serial": "s1"}}},
+				{"_class": "HAS", "_mapping": {"sourceEntityKey": "team-alpha-0001", "targetFilterKeys": [["serial"]], "targetEntity": {"_type": "device", "serial": "s2"}}},
+				{"_class": "HAS", "_mapping": {"sourceEntityKey": "team-alpha-0001", "targetFilterKeys": [["serial"]], "skipTargetCreation": true, "targetEntity": {"_type": "device", "serial": "s3"}}},
+				{"_class": "HAS", "_mapping": {"sourceEntityKey": "team-alpha-0001", "targetFilterKeys": [["serial"]], "targetEntity": {"_class": "Device", "serial": "s4"}}}]}`,
+			want: []string{
+				"mappedRelationships[0]: _mapping.targetEntity._class: class \"device\" must start with an upper-case letter and hold only letters, digits and '_'",
+				"mappedRelationships[1]: _mapping.targetEntity._class: is required: the target is created from this description when no entity matches (set skipTargetCreation to only link to entities that exist)",
+				"mappedRelationships[3]: _type: is required",
 			},
 		},
 		{
 			name:  "bad mapping",
-			input: `{"mappedRelationships": [{"_class": "HAS", "_mapping": {"sourceEntityKey": "vpc-0123456789", "targetFilterKeys": [["_type", "region"]], "targetEntity": {"_type": "aws_vpc"}}}]}`,
+			input: `{"mappedRelationships": [{"_class": "HAS", "_mapping": {"sourceEntityKey": "vpc-0123456789", "targetFilterKeys": [["_type", "region"]], "targetEntity": {"_type": "aws_vpc", "_class": "Network"}}}]}`,
 			want: []string{
 				`mappedRelationships[0]: _mapping.targetFilterKeys: filter 0 names "region", which the target entity does not have`,
+				`mappedRelationships[0]: _mapping.sourceEntityKey: "vpc-0123456789" is not the _key of an entity of the file; in replace mode the file is the scope's whole content, so the source of a mapped relationship must be an entity of the file (to map from an entity uploaded earlier into this scope, use --mode merge)`,
 			},
 		},
 	}
