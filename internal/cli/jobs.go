@@ -272,6 +272,19 @@ func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 // mapperReport reads the mapper's report out of a job report's
 // AfterCommit: a *mapper.Report right after the run, decoded JSON when the
 // job is read back. It returns nil when there is none.
+// mapperLeftovers names, for the one-line mapper summaries, the mappings
+// that made no relationship: empty when there are none.
+func mapperLeftovers(mr *mapper.Report) string {
+	var out string
+	if mr.Unresolved > 0 {
+		out += fmt.Sprintf("; %d left unresolved (skipTargetCreation and no entity matched)", mr.Unresolved)
+	}
+	if mr.InvalidTargets > 0 {
+		out += fmt.Sprintf("; %d target descriptions are not valid entities, so no placeholder was made for them", mr.InvalidTargets)
+	}
+	return out
+}
+
 func mapperReport(v any) *mapper.Report {
 	if v == nil {
 		return nil
@@ -304,8 +317,9 @@ func writeReportEnds(w io.Writer, rep *integration.Report, verbose bool, ends ma
 			(time.Duration(rep.AfterCommitMillis) * time.Millisecond).String())
 	}
 	if mr := mapperReport(rep.AfterCommit); mr != nil {
-		fmt.Fprintf(w, "  mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted\n",
-			mr.MappingsResolved+mr.MappingsRechecked, mr.RelationshipsPut, mr.RelationshipsDeleted, mr.PlaceholdersCreated, mr.PlaceholdersDeleted)
+		fmt.Fprintf(w, "  mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted%s\n",
+			mr.MappingsResolved+mr.MappingsRechecked, mr.RelationshipsPut, mr.RelationshipsDeleted, mr.PlaceholdersCreated, mr.PlaceholdersDeleted,
+			mapperLeftovers(mr))
 	}
 	if rep.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", rep.Error)

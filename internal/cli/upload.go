@@ -165,9 +165,9 @@ func printUpload(w io.Writer, res *upload.Result, rep *mapper.Report) error {
 			printDangling(&b, res)
 		}
 	}
-	fmt.Fprintf(&b, "Mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted, %d rule evaluations\n",
+	fmt.Fprintf(&b, "Mapper: %d mappings resolved, %d relationships written, %d deleted, placeholders %d created, %d deleted, %d rule evaluations%s\n",
 		rep.MappingsResolved+rep.MappingsRechecked, rep.RelationshipsPut, rep.RelationshipsDeleted,
-		rep.PlaceholdersCreated, rep.PlaceholdersDeleted, rep.RulesEvaluated)
+		rep.PlaceholdersCreated, rep.PlaceholdersDeleted, rep.RulesEvaluated, mapperLeftovers(rep))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
