@@ -22,15 +22,20 @@ type stagedKind struct {
 	kind    store.ObjectKind
 	name    string      // entities, relationships, mappings
 	columns [][2]string // name and type of each column after key
+	// wide kinds have rows that often outgrow what a WITHOUT ROWID table
+	// keeps on a 4 KiB page (about 1,000 bytes a row; the rest goes to an
+	// overflow page): their stage table is a rowid table with a unique
+	// key index instead. Sorted in key order, its rowids follow the keys.
+	wide bool
 }
 
 // stagedKinds are the object kinds a sync session stages.
 var stagedKinds = []stagedKind{
-	{store.KindEntity, "entities", [][2]string{{"type", "TEXT"}, {"classes", "TEXT"}, {"props", "TEXT"}}},
+	{store.KindEntity, "entities", [][2]string{{"type", "TEXT"}, {"classes", "TEXT"}, {"props", "TEXT"}}, true},
 	{store.KindRelationship, "relationships", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"from_scope", "TEXT"},
-		{"from_key", "TEXT"}, {"to_scope", "TEXT"}, {"to_key", "TEXT"}, {"props", "TEXT"}}},
+		{"from_key", "TEXT"}, {"to_scope", "TEXT"}, {"to_key", "TEXT"}, {"props", "TEXT"}}, false},
 	{store.KindMapping, "mappings", [][2]string{{"type", "TEXT"}, {"class", "TEXT"}, {"source_key", "TEXT"}, {"body", "TEXT"},
-		{"target", "INTEGER"}}},
+		{"target", "INTEGER"}}, false},
 }
 
 // log and table are the kind's log and stage tables.
@@ -47,6 +52,15 @@ func (k stagedKind) cols() string {
 	return strings.Join(append(names, "seq"), ", ")
 }
 
+// colsOf is cols with each column qualified by the table alias a.
+func (k stagedKind) colsOf(a string) string {
+	names := strings.Split(k.cols(), ", ")
+	for i, n := range names {
+		names[i] = a + "." + n
+	}
+	return strings.Join(names, ", ")
+}
+
 func (k stagedKind) width() int { return len(k.columns) + 2 }
 
 // definitions returns the CREATE TABLE bodies of the kind's log and stage
@@ -56,10 +70,11 @@ func (k stagedKind) definitions() []string {
 	for _, c := range k.columns {
 		body.WriteString(",\n\t\t" + c[0] + " " + c[1] + " NOT NULL")
 	}
-	return []string{
-		"log_" + k.name + " (\n\t\tseq INTEGER PRIMARY KEY,\n\t\tkey TEXT NOT NULL" + body.String() + "\n\t)",
-		"stage_" + k.name + " (\n\t\tkey TEXT PRIMARY KEY" + body.String() + ",\n\t\tseq INTEGER NOT NULL\n\t) WITHOUT ROWID",
+	stage := "stage_" + k.name + " (\n\t\tkey TEXT PRIMARY KEY" + body.String() + ",\n\t\tseq INTEGER NOT NULL\n\t) WITHOUT ROWID"
+	if k.wide {
+		stage = "stage_" + k.name + " (\n\t\tkey TEXT NOT NULL UNIQUE" + body.String() + ",\n\t\tseq INTEGER NOT NULL\n\t)"
 	}
+	return []string{"log_" + k.name + " (\n\t\tseq INTEGER PRIMARY KEY,\n\t\tkey TEXT NOT NULL" + body.String() + "\n\t)", stage}
 }
 
 // stageTables returns the temporary tables of a sync session: the log and
@@ -236,10 +251,17 @@ func (s *stage) inOrder(kind store.ObjectKind, rows [][]any) int {
 func (s *stage) sort(ctx context.Context) error {
 	for _, k := range stagedKinds {
 		table, log, cols := k.table(), k.log(), k.cols()
-		queries := []string{
-			`INSERT OR REPLACE INTO ` + table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + log + ` ORDER BY key, seq`,
-			`DELETE FROM ` + log,
+		sorted := `INSERT OR REPLACE INTO ` + table + ` (` + cols + `) SELECT ` + cols + ` FROM ` + log + ` ORDER BY key, seq`
+		if k.wide {
+			// Only keys and seqs go through the sort (GROUP BY key emits
+			// the keys in order); each key's latest row is then read from
+			// the log by its seq, so wide rows are not copied through the
+			// sorter. For narrow rows those lookups cost more than the
+			// sort they save.
+			sorted = `INSERT OR REPLACE INTO ` + table + ` (` + cols + `) SELECT ` + k.colsOf("l") +
+				` FROM (SELECT max(seq) AS seq FROM ` + log + ` GROUP BY key) g CROSS JOIN ` + log + ` l ON l.seq = g.seq`
 		}
+		queries := []string{sorted, `DELETE FROM ` + log}
 		if s.deletes > 0 {
 			queries = append(queries,
 				`DELETE FROM `+table+` WHERE EXISTS (SELECT 1 FROM temp.stage_deletes d
