@@ -147,9 +147,9 @@ func HostTarget(a *qualys.HostAsset) (graph.Entity, hostTarget, error) {
 }
 
 // encodeDescription encodes a host's properties as JSON into a buffer
-// sized to them, without the spare room of a grown one. Decoding gives the same properties back, so that
-// the findings' HAS links describe the host exactly as its SCANS link
-// does: the values HostTarget sets are strings, int64s and lists of
+// sized to them, without the spare room of a grown one. Decoding gives
+// the same properties back, so that the findings' HAS links describe the
+// host exactly as its SCANS link does: the values HostTarget sets are strings, int64s and lists of
 // strings, and the strings are valid UTF-8 (the qualys client refuses
 // XML that is not), which the JSON encoding keeps exactly.
 func encodeDescription(p graph.Properties) ([]byte, error) {
