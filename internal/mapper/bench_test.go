@@ -225,16 +225,8 @@ func BenchmarkResolveFullSync(b *testing.B) {
 		runtime.GC()
 		m := New(st, Options{Rules: DefaultRules()})
 		b.StartTimer()
-		start = time.Now()
-		cpu0 := cpuTime()
-		stopSampling := sampleHeap(5 * time.Millisecond)
-		rep, err := m.Resolve(context.Background())
-		peak := stopSampling()
-		if err != nil {
-			b.Fatal(err)
-		}
-		full := time.Since(start)
-		cpu := cpuTime() - cpu0
+		r := measureResolve(b, m)
+		rep, full, cpu, peak := r.rep, r.wall, r.cpu, r.peak
 		b.StopTimer()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -245,49 +237,52 @@ func BenchmarkResolveFullSync(b *testing.B) {
 		b.ReportMetric(float64(n)/cpu.Seconds(), "mappings/cpu-s")
 		b.ReportMetric(float64(peak.objects)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(peak.live)/(1<<20), "peak-live-MB")
-		start = time.Now()
-		if rep, err = m.Resolve(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("unchanged resolve: %s (%d mappings read)", time.Since(start).Round(time.Millisecond), rep.MappingsRead)
+		r = measureResolve(b, m)
+		b.Logf("unchanged resolve: %s (%d mappings read)", r.wall.Round(time.Millisecond), r.rep.MappingsRead)
 
 		// An incremental sync: 1% new findings on existing hosts.
 		added := addFindings(b, st, s, s.hosts*s.detectionsPerHost/100)
-		start, cpu0 = time.Now(), cpuTime()
-		stopSampling = sampleHeap(5 * time.Millisecond)
-		rep, err = m.Resolve(context.Background())
-		peak = stopSampling()
-		if err != nil {
-			b.Fatal(err)
-		}
+		r = measureResolve(b, m)
 		b.Logf("resolve after %d new findings: %s wall, %s CPU; %d mappings read, %d targets resolved, %d relationships put; heap peak %d MB (%d MB live)",
-			added, time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), rep.MappingsRead, rep.TargetsResolved, rep.RelationshipsPut, peak.objects>>20, peak.live>>20)
+			added, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), r.rep.MappingsRead, r.rep.TargetsResolved, r.rep.RelationshipsPut, r.peak.objects>>20, r.peak.live>>20)
 
 		// An inventory upload adopting 1000 EC2 placeholders.
 		adopted := uploadInstances(b, st, s, 1000)
-		start, cpu0 = time.Now(), cpuTime()
-		if rep, err = m.Resolve(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		r = measureResolve(b, m)
 		b.Logf("resolve after an upload adopting %d placeholders: %s wall, %s CPU; %d mappings scanned, %d rechecked, %d placeholders deleted",
-			adopted, time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), rep.MappingsScanned, rep.MappingsRechecked, rep.PlaceholdersDeleted)
+			adopted, r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), r.rep.MappingsScanned, r.rep.MappingsRechecked, r.rep.PlaceholdersDeleted)
 
 		// The next day's full sync: every host was scanned again, so every
 		// mapping to a host describes it anew and its placeholder changes.
 		s.scan++
 		populate(b, st, s)
-		start, cpu0 = time.Now(), cpuTime()
-		stopSampling = sampleHeap(5 * time.Millisecond)
-		rep, err = m.Resolve(context.Background())
-		peak = stopSampling()
-		if err != nil {
-			b.Fatal(err)
-		}
+		r = measureResolve(b, m)
 		b.Logf("resolve after a rescan of every host: %s wall, %s CPU; %d mappings read, %d placeholders updated; heap peak %d MB (%d MB live)",
-			time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond), rep.MappingsRead, rep.PlaceholdersUpdated, peak.objects>>20, peak.live>>20)
+			r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), r.rep.MappingsRead, r.rep.PlaceholdersUpdated, r.peak.objects>>20, r.peak.live>>20)
 		st.Close()
 		b.StartTimer()
 	}
+}
+
+// resolveRun is one measured Resolve: its report, wall and CPU time, and
+// the heap's peaks while it ran.
+type resolveRun struct {
+	rep       *Report
+	wall, cpu time.Duration
+	peak      heapPeaks
+}
+
+// measureResolve runs m.Resolve once, measuring it; an error fails b.
+func measureResolve(b *testing.B, m *Mapper) resolveRun {
+	b.Helper()
+	start, cpu0 := time.Now(), cpuTime()
+	stop := sampleHeap(5 * time.Millisecond)
+	rep, err := m.Resolve(context.Background())
+	peak := stop()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return resolveRun{rep: rep, wall: time.Since(start), cpu: cpuTime() - cpu0, peak: peak}
 }
 
 // heapPeaks are the largest heap sizes seen while sampling.
