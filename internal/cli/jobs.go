@@ -277,9 +277,12 @@ func writeReport(w io.Writer, rep *integration.Report, verbose bool) {
 func mapperLeftovers(mr *mapper.Report) string {
 	var out string
 	if mr.Unresolved > 0 {
-		out += fmt.Sprintf("; %d left unresolved (skipTargetCreation and no entity matched)", mr.Unresolved)
+		out += fmt.Sprintf("; %d left without a target (no entity matched, and skipTargetCreation or an invalid target description kept one from being made)", mr.Unresolved)
 	}
-	if mr.InvalidTargets > 0 {
+	switch {
+	case mr.InvalidTargets == 1:
+		out += "; 1 target description is not a valid entity, so no placeholder was made for it"
+	case mr.InvalidTargets > 1:
 		out += fmt.Sprintf("; %d target descriptions are not valid entities, so no placeholder was made for them", mr.InvalidTargets)
 	}
 	return out

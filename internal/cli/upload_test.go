@@ -69,7 +69,7 @@ func TestUploadCommand(t *testing.T) {
 			`object 0 (line 1): createdOn: "yesterday" is not a date`},
 		{"mapping left unresolved", []string{"upload", "-", "--scope", "skip"},
 			`{"entities": [` + uploadEntity("valid-key-40001", "team") + `], "mappedRelationships": [{"_class": "HAS", "_mapping": {"sourceEntityKey": "valid-key-40001", "targetFilterKeys": [["serial"]], "skipTargetCreation": true, "targetEntity": {"_type": "device", "serial": "no-such-serial"}}}]}`,
-			ExitOK, "; 1 left unresolved (skipTargetCreation and no entity matched)\n", ""},
+			ExitOK, "; 1 left without a target (no entity matched, and skipTargetCreation or an invalid target description kept one from being made)\n", ""},
 		{"merge: relationship to another scope", []string{"upload", "-", "--scope", "dang", "--mode", "merge"},
 			`{"entities": [` + uploadEntity("valid-key-30001", "aws_vpc") + `], "relationships": [{"_key": "rel-dangling-0001", "_type": "aws_vpc_has_threat", "_class": "HAS", "_fromEntityKey": "valid-key-30001", "_toEntityKey": "intel-000000001"}]}`,
 			ExitOK, "1 relationships were not stored because an end is neither an entity of the file nor stored in this upload's scope upload:dang:\n" +
