@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/qgraph/qgraph/internal/graph"
@@ -93,17 +92,18 @@ func withNames(desc graph.Properties, key string) graph.Properties {
 	return props
 }
 
-// internClasses returns the run's copy of a class list.
+// internClasses returns the run's copy of a class list, shared by every
+// target with the same classes.
 func (r *run) internClasses(classes []string) []string {
-	text := "\x00" + strings.Join(classes, "\x00") // never JSON text, which classList keys by
-	if cls, ok := r.classLists[text]; ok {
+	id := strings.Join(classes, "\x00")
+	if cls, ok := r.classLists[id]; ok {
 		return cls
 	}
 	cls := make([]string, len(classes))
 	for i, c := range classes {
 		cls[i] = r.intern(c)
 	}
-	r.classLists[text] = cls
+	r.classLists[id] = cls
 	return cls
 }
 
@@ -318,15 +318,11 @@ func (r *run) releaseLoaded() {
 // flushPlaceholders stages the stored placeholders that fills changed; a
 // placeholder the run created was staged as it was made and filled.
 func (r *run) flushPlaceholders(ctx context.Context) error {
-	var changed []string
-	for key, t := range r.pending {
-		if !t.created {
-			changed = append(changed, key)
-		}
-	}
-	sort.Strings(changed)
-	for _, key := range changed {
+	for _, key := range sortedKeys(r.pending) {
 		t := r.pending[key]
+		if t.created {
+			continue
+		}
 		props, err := t.properties()
 		if err != nil {
 			return err

@@ -403,20 +403,13 @@ func (r *run) intern(s string) string {
 }
 
 // classList returns the run's copy of the class list encoded as JSON
-// text, decoding each distinct text once.
+// text.
 func (r *run) classList(text string) ([]string, error) {
-	if cls, ok := r.classLists[text]; ok {
-		return cls, nil
-	}
 	var cls []string
 	if err := decodeClasses(text, &cls); err != nil {
 		return nil, err
 	}
-	for i, c := range cls {
-		cls[i] = r.intern(c)
-	}
-	r.classLists[text] = cls
-	return cls, nil
+	return r.internClasses(cls), nil
 }
 
 // lookupByKey finds entities by _key, one query per scope and chunk so the

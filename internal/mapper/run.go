@@ -41,7 +41,7 @@ type run struct {
 	candidates  map[string][]*target // fetch-all lookups, by shape and type/class
 	scopes      []string             // distinct entity scopes, read once
 	strs        map[string]string    // interned scopes, types and classes
-	classLists  map[string][]string  // interned class lists, by JSON text
+	classLists  map[string][]string  // interned class lists, by their classes joined with NUL
 	targetTypes map[string]bool
 	// filterClasses lists the classes _class filters name.
 	filterClasses map[string]bool

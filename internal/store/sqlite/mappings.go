@@ -174,15 +174,7 @@ func fillMapping(sourceKey, body string, t *mappingBody, m *graph.MappedRelation
 	if err := props.UnmarshalJSON([]byte(body)); err != nil {
 		return fmt.Errorf("decode mapping %s: %w", m.Key, err)
 	}
-	if props == nil {
-		props = graph.Properties{}
-	}
-	m.Direction = t.Direction
-	m.SourceKey = sourceKey
-	m.TargetFilterKeys = t.TargetFilterKeys
-	m.TargetEntity = graph.Entity{Key: t.TargetKey, Type: t.TargetType, Class: t.TargetClass, Properties: t.TargetProperties}
-	m.SkipTargetCreation = t.SkipTargetCreation
-	m.Properties = props
+	t.fill(m, sourceKey, props)
 	return nil
 }
 
@@ -199,16 +191,23 @@ func decodeMapping(body string, props graph.Properties, m *graph.MappedRelations
 	if b.TargetProperties == nil {
 		b.TargetProperties = graph.Properties{}
 	}
-	if b.Properties == nil {
-		b.Properties = graph.Properties{}
+	b.fill(m, b.SourceKey, b.Properties)
+	return nil
+}
+
+// fill sets the parts of m that a stored mapping keeps apart from its
+// key, type and class: the target description b, the source key and the
+// mapping's properties (empty, not nil, when it has none).
+func (b *mappingBody) fill(m *graph.MappedRelationship, sourceKey string, props graph.Properties) {
+	if props == nil {
+		props = graph.Properties{}
 	}
 	m.Direction = b.Direction
-	m.SourceKey = b.SourceKey
+	m.SourceKey = sourceKey
 	m.TargetFilterKeys = b.TargetFilterKeys
 	m.TargetEntity = graph.Entity{Key: b.TargetKey, Type: b.TargetType, Class: b.TargetClass, Properties: b.TargetProperties}
 	m.SkipTargetCreation = b.SkipTargetCreation
-	m.Properties = b.Properties
-	return nil
+	m.Properties = props
 }
 
 // Mapping merge statements. Every mapping created, changed, revived or
